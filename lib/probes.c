@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "lib/probes.h"
+#include "lib/util.h"
+
+/*
+ * Candidate names for the series' functions follow the spellings used in
+ * v1 and v2 of "KVM: ITS hardening for pKVM" and the names reviewers asked
+ * for (shadow -> staging / proxy). Add a new spelling at the end of a list;
+ * never remove one, older revisions still need it.
+ */
+const struct logical_probe logical_probes[] = {
+	/* ---- ITS command send path ---- */
+	{ "cmd_send", AREA_CMD, PROBE_RET,
+	  { "its_send_single_command" }, "builder=%x1:x64",
+	  "one physical ITS command incl. SYNC, its->lock held inside" },
+	{ "vcmd_send", AREA_CMD, PROBE_RET,
+	  { "its_send_single_vcommand" }, "builder=%x1:x64",
+	  "one virtual (GICv4) ITS command incl. VSYNC" },
+	{ "cmd_clear", AREA_CMD, PROBE_RET | PROBE_OPTIONAL,
+	  { "its_send_clear" }, NULL,
+	  "CLEAR of a pending vLPI doorbell (vCPU load/put on GICv4)" },
+	{ "queue_alloc", AREA_CMD, PROBE_RET,
+	  { "its_allocate_entry" }, NULL,
+	  "waiting for a free command queue slot (polls CREADR)" },
+	{ "cmd_wait", AREA_CMD, PROBE_RET,
+	  { "its_wait_for_range_completion" }, NULL,
+	  "waiting for the ITS to consume the posted commands" },
+	/* ---- lock hold, including the series' deprivilege entry points ---- */
+	{ "its_deprivilege_start", AREA_LOCK, PROBE_RET | PROBE_SERIES,
+	  { "its_start_deprivilege", "its_start_depriviledge", "its_start_deprivileging",
+	    "its_deprivilege_start" }, NULL,
+	  "series: takes its_lock and every its->lock, IRQs off, copies queue + tables" },
+	{ "its_deprivilege_end", AREA_LOCK, PROBE_RET | PROBE_SERIES,
+	  { "its_end_deprivilege", "its_end_depriviledge", "its_end_deprivileging",
+	    "its_deprivilege_end" }, NULL,
+	  "series: releases the locks taken by its_start_deprivilege" },
+	{ "its_staging_copy", AREA_LOCK, PROBE_RET | PROBE_SERIES,
+	  { "its_copy_staging_tables", "its_copy_shadow_tables", "its_copy_proxy_tables",
+	    "its_init_staging_queue", "its_init_shadow_queue", "its_setup_staging",
+	    "its_setup_shadow" }, NULL,
+	  "series: copy of the command queue and first-level tables into the staging buffers" },
+	{ "its_hyp_setup", AREA_HVC, PROBE_RET | PROBE_SERIES,
+	  { "pkvm_init_its_emulation", "kvm_its_emulation_setup", "pkvm_its_setup",
+	    "its_hyp_init", "pkvm_register_its" }, NULL,
+	  "series: hvc-issuing callback run with the ITS locks held" },
+	{ "its_staging_commit", AREA_HVC, PROBE_RET | PROBE_SERIES,
+	  { "its_staging_commit", "its_shadow_commit", "its_proxy_commit",
+	    "pkvm_its_commit", "its_hyp_flush" }, NULL,
+	  "series: host asks EL2 to validate and commit staged commands" },
+	/* ---- hypercall-issuing host paths ---- */
+	{ "share_hyp", AREA_HVC, PROBE_RET,
+	  { "kvm_share_hyp" }, NULL, "share host pages with EL2 (__pkvm_host_share_hyp hvc)" },
+	{ "unshare_hyp", AREA_HVC, PROBE_RET,
+	  { "kvm_unshare_hyp" }, NULL, "unshare host pages (__pkvm_host_unshare_hyp hvc)" },
+	{ "create_hyp_vm", AREA_HVC, PROBE_RET | PROBE_OPTIONAL,
+	  { "pkvm_create_hyp_vm", "__pkvm_create_hyp_vm" }, NULL,
+	  "create the EL2 copy of a VM (__pkvm_init_vm hvc)" },
+	{ "destroy_hyp_vm", AREA_HVC, PROBE_RET,
+	  { "__pkvm_destroy_hyp_vm", "pkvm_destroy_hyp_vm" }, NULL,
+	  "tear down the EL2 copy of a VM" },
+	{ "vcpu_run", AREA_HVC, PROBE_RET,
+	  { "kvm_arch_vcpu_ioctl_run" }, NULL,
+	  "KVM_RUN: world switches through EL2 until an exit to userspace" },
+	/* ---- boot-time deprivilege (__init: boot tracing only) ---- */
+	{ "deprivilege_window", AREA_DEPRIV, PROBE_RET | PROBE_BOOT_ONLY,
+	  { "finalize_pkvm", "pkvm_drop_host_privileges", "kvm_arch_init" }, NULL,
+	  "the whole deprivilege step (finalize_pkvm on 6.12, inside kvm_arch_init on 6.1)" },
+	{ "host_prot_finalize", AREA_DEPRIV, PROBE_RET | PROBE_BOOT_ONLY,
+	  { "_kvm_host_prot_finalize" }, NULL,
+	  "per-CPU __pkvm_prot_finalize hvc (remote CPUs in IPI context)" },
+	/* ---- irq paths that emit commands ---- */
+	{ "set_affinity", AREA_IRQ, PROBE_RET,
+	  { "its_set_affinity" }, NULL, "irq affinity change (MOVI + SYNC)" },
+	{ "irq_activate", AREA_IRQ, PROBE_RET,
+	  { "its_irq_domain_activate" }, NULL, "LPI activation (MAPTI)" },
+	{ "irq_deactivate", AREA_IRQ, PROBE_RET,
+	  { "its_irq_domain_deactivate" }, NULL, "LPI deactivation (DISCARD)" },
+	{ "create_device", AREA_IRQ, PROBE_RET,
+	  { "its_create_device" }, NULL, "ITS device creation (MAPD)" },
+	{ "lpi_config", AREA_IRQ, PROBE_RET,
+	  { "lpi_update_config" }, NULL, "LPI mask/unmask (INV)" },
+};
+
+const int nr_logical_probes = ARRAY_SIZE(logical_probes);
+
+const char *probe_area_name(enum probe_area a)
+{
+	static const char *const names[NR_AREAS] = {
+		[AREA_CMD] = "cmd_latency",
+		[AREA_LOCK] = "lock_hold",
+		[AREA_HVC] = "hvc_path",
+		[AREA_DEPRIV] = "deprivilege_window",
+		[AREA_IRQ] = "irq_path",
+	};
+
+	return a < NR_AREAS ? names[a] : "?";
+}
+
+const struct logical_probe *probe_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_logical_probes; i++)
+		if (!strcmp(logical_probes[i].name, name))
+			return &logical_probes[i];
+	return NULL;
+}
+
+int probe_resolve(const struct logical_probe *p, const struct ksyms *ks,
+		  struct probe_resolution *res)
+{
+	const struct ksym *s;
+	int i;
+
+	memset(res, 0, sizeof(*res));
+	res->probe = p;
+	res->candidate = -1;
+	for (i = 0; i < PROBE_MAX_CANDIDATES && p->candidates[i]; i++) {
+		s = ksyms_by_name_or_clone(ks, p->candidates[i]);
+		if (!s || s->module)
+			continue;
+		res->symbol = s->name;
+		res->candidate = i;
+		res->addr = s->addr;
+		return 0;
+	}
+	return -1;
+}
+
+int probe_resolve_all(const struct ksyms *ks, struct probe_resolution *res)
+{
+	int found = 0;
+	int i;
+
+	for (i = 0; i < nr_logical_probes; i++)
+		found += probe_resolve(&logical_probes[i], ks, &res[i]) == 0;
+	return found;
+}
