@@ -114,20 +114,31 @@ fetch_kernel() {	# version series kbuild-package
 	local dir=$BUILD/kernels/$ver-arm64
 
 	fetch_extract "$dir" "$dir/.stamp-image" "linux-image-$ver-arm64-unsigned:arm64"
-	fetch_extract "$dir/headers" "$dir/.stamp-headers" \
-		"linux-headers-$ver-arm64:arm64" "linux-headers-$ver-common" "$kbuild:amd64"
-	# The arch headers' Makefile includes the -common tree by absolute path.
-	sed -i "s|/usr/src/linux-headers-$ver-common|$dir/headers/usr/src/linux-headers-$ver-common|g" \
+	if [ ! -f "$dir/.stamp-headers" ]; then
+		fetch_extract "$dir/headers" "$dir/.stamp-headers.dl" \
+			"linux-headers-$ver-arm64:arm64" "linux-headers-$ver-common" "$kbuild:amd64"
+		fixup_headers "$dir" "$ver"
+		touch "$dir/.stamp-headers"
+	fi
+	ln -sfn "$ver-arm64" "$BUILD/kernels/$series"
+	log "kernel $ver: $dir"
+}
+
+# Debian's headers expect to live in /usr/src: point their absolute paths
+# into our tree (once: the stamp guards it).
+fixup_headers() {	# dir version
+	local dir=$1 ver=$2 l t
+	local real
+
+	real=$(cd "$dir" && pwd -P)
+	sed -i "s|/usr/src/linux-headers-$ver-common|$real/headers/usr/src/linux-headers-$ver-common|g" \
 		"$dir/headers/usr/src/linux-headers-$ver-arm64/Makefile"
-	# ... and scripts/ and tools/ are symlinks into /usr/lib/linux-kbuild-*
-	local l t
+	# scripts/ and tools/ are symlinks into /usr/lib/linux-kbuild-*
 	for l in "$dir"/headers/usr/src/linux-headers-$ver-*/{scripts,tools}; do
 		[ -L "$l" ] || continue
 		t=$(readlink "$l")
-		case $t in /*) ln -sfn "$dir/headers$t" "$l" ;; esac
+		case $t in /*) ln -sfn "$real/headers$t" "$l" ;; esac
 	done
-	ln -sfn "$ver-arm64" "$BUILD/kernels/$series"
-	log "kernel $ver: $dir"
 }
 
 main() {
