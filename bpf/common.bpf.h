@@ -77,12 +77,18 @@ static __always_inline void atomic_max(u64 *p, u64 v)
 static __always_inline void hist_add(struct bpf_hist *h, u64 v, u64 lin_width)
 {
 	u64 lin = lin_width ? v / lin_width : 0;
-	u32 slot = log2_u64(v);
+	u64 slot = log2_u64(v);
 
 	if (slot >= BPF_HIST_LOG2_SLOTS)
 		slot = BPF_HIST_LOG2_SLOTS - 1;
 	if (lin >= BPF_HIST_LIN_SLOTS)
 		lin = BPF_HIST_LIN_SLOTS - 1;
+	/*
+	 * A no-op the compiler must keep: the 6.1 verifier loses the upper
+	 * half of alu32 results and wants a 64-bit bound on the index.
+	 */
+	asm volatile("%[v] &= %[m]" : [v] "+r"(slot) : [m] "i"(BPF_HIST_LOG2_SLOTS - 1));
+	asm volatile("%[v] &= %[m]" : [v] "+r"(lin) : [m] "i"(BPF_HIST_LIN_SLOTS - 1));
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum, v);
 	__sync_fetch_and_add(&h->log2[slot], 1);

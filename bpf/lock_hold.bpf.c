@@ -156,6 +156,23 @@ static __always_inline void send_unlocked(bool early)
 	bpf_map_delete_elem(&sends, &key);
 }
 
+/*
+ * Return address at a kprobe on a function's first instruction. libbpf
+ * 1.1's BPF_KPROBE_READ_RET_IP() reads memory at the link register on
+ * arm64 (it treats it as a stack pointer): take the register itself there.
+ */
+static __always_inline u64 kprobe_caller(struct pt_regs *ctx)
+{
+	u64 ip = 0;
+
+#if defined(bpf_target_arm64)
+	ip = PT_REGS_RET(ctx);
+#else
+	BPF_KPROBE_READ_RET_IP(ip, ctx);
+#endif
+	return ip;
+}
+
 static __always_inline void fentry_stack(void *ctx, struct lh_send *s)
 {
 	if (s && bpf_get_stack(ctx, s->key.ips, sizeof(s->key.ips), 0) < 0)
@@ -179,8 +196,7 @@ int BPF_KPROBE(send_kprobe, void *its, void *builder)
 	struct lh_send *s = send_begin((u64)its, (u64)builder);
 	u64 ip = 0;
 
-	/* at the first instruction the return address is still in the link register */
-	BPF_KPROBE_READ_RET_IP(ip, ctx);
+	ip = kprobe_caller(ctx);
 	if (s)
 		s->key.ips[0] = ip;
 	return 0;
@@ -205,7 +221,7 @@ int BPF_KPROBE(vsend_kprobe, void *its, void *builder)
 	struct lh_send *s = send_begin((u64)its, (u64)builder);
 	u64 ip = 0;
 
-	BPF_KPROBE_READ_RET_IP(ip, ctx);
+	ip = kprobe_caller(ctx);
 	if (s)
 		s->key.ips[0] = ip;
 	return 0;

@@ -145,9 +145,14 @@ static void caller_name(const struct lh_priv *p, const struct lh_key *k, char *b
 	for (i = 0; i < LH_STACK; i++) {
 		const struct ksym *s;
 
-		if (!k->ips[i])
+		uint64_t ip = k->ips[i];
+
+		if (!ip)
 			continue;
-		s = p->ks ? ksyms_by_addr(p->ks, k->ips[i]) : NULL;
+		/* a return address signed by pointer authentication: restore the kernel's top bits */
+		if (ip >> 55 & 1)
+			ip |= 0xffff000000000000ULL;
+		s = p->ks ? ksyms_by_addr(p->ks, ip) : NULL;
 		if (frame_is_noise(s))
 			continue;
 		snprintf(buf, len, "%.*s", (int)strcspn(s->name, "."), s->name);

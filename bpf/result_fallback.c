@@ -242,7 +242,7 @@ __weak int result_run_end(struct result_run *r, bool partial)
 	json_object_object_add(r->root, "partial", json_object_new_boolean(partial));
 	json_object_object_add(r->root, "metrics", r->metrics);
 	json_object_object_add(r->root, "sections", r->sections);
-	s = json_object_to_json_string_ext(r->root, JSON_C_TO_STRING_PRETTY);
+	s = json_object_to_json_string_ext(r->root, JSON_C_TO_STRING_PLAIN);
 	path = xasprintf("%s/run.json", r->tmp);
 	err = write_file(path, s, strlen(s));
 	free(path);
