@@ -6,8 +6,8 @@
  * (its_send_movi() and friends are inlined), so the BPF collectors key by
  * the builder's address and userspace names it through kallsyms.
  */
-#ifndef ITSPERF_ITS_CMD_H
-#define ITSPERF_ITS_CMD_H
+#ifndef ITSPERF_CMD_TYPE_H
+#define ITSPERF_CMD_TYPE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,10 +18,11 @@ struct ksyms;
  * "its_build_mapti_cmd" (or a gcc clone "its_build_mapti_cmd.isra.0")
  * -> "MAPTI" in buf; NULL if sym is not an ITS command builder.
  */
-const char *its_cmd_type(const char *sym, char *buf, size_t len);
-/* builder address -> type via kallsyms; "unknown@<addr>" if not a builder */
-const char *its_cmd_type_at(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
+const char *cmd_type_from_builder_sym(const char *sym, char *buf, size_t len);
+/* builder address -> type via kallsyms; "OTHER" if not a builder (results/README.md) */
+const char *cmd_type_from_builder_addr(const struct ksyms *ks, uint64_t addr, char *buf,
+				       size_t len);
 /* true for command types of the architecture spec's list (GICv3/v4.x) */
-int its_cmd_type_known(const char *type);
+int cmd_type_known(const char *type);
 
 #endif

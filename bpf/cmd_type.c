@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bpf/its_cmd.h"
+#include "bpf/cmd_type.h"
 #include "lib/ksyms.h"
 #include "lib/util.h"
 
@@ -14,7 +14,7 @@ static const char *const known_types[] = {
 	"VINVALL", "VINT",  "VCLEAR", "VSGI",  "VSYNC", "INVDB",   "VMOVALL",
 };
 
-int its_cmd_type_known(const char *type)
+int cmd_type_known(const char *type)
 {
 	size_t i;
 
@@ -24,7 +24,7 @@ int its_cmd_type_known(const char *type)
 	return 0;
 }
 
-const char *its_cmd_type(const char *sym, char *buf, size_t len)
+const char *cmd_type_from_builder_sym(const char *sym, char *buf, size_t len)
 {
 	static const char prefix[] = "its_build_";
 	static const char suffix[] = "_cmd";
@@ -53,13 +53,15 @@ const char *its_cmd_type(const char *sym, char *buf, size_t len)
 	return buf;
 }
 
-const char *its_cmd_type_at(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
+const char *cmd_type_from_builder_addr(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
 {
 	const struct ksym *s = ks ? ksyms_by_addr(ks, addr) : NULL;
 
 	/* the builder pointer is a function's start address, nothing else */
-	if (s && s->addr == addr && its_cmd_type(s->name, buf, len))
+	if (s && s->addr == addr && cmd_type_from_builder_sym(s->name, buf, len))
 		return buf;
-	snprintf(buf, len, "unknown@%llx", (unsigned long long)addr);
+	debug_msg("ITS command builder %llx (%s) is not its_build_<x>_cmd: counted as OTHER",
+		  (unsigned long long)addr, s ? s->name : "no symbol");
+	snprintf(buf, len, "OTHER");
 	return buf;
 }
