@@ -158,6 +158,9 @@ static int on_sample(void *ctx, void *data, size_t size)
 	vec_push(&t->s[PART_QUEUE_WAIT], s->queue_wait);
 	vec_push(&t->s[PART_BUILD_POST], s->build_post);
 	vec_push(&t->s[PART_COMPLETION_WAIT], s->completion_wait);
+	vec_push(&t->s[PART_LOCKED], s->queue_wait + s->build_post);
+	vec_push(&t->s[PART_UNACCOUNTED],
+		 s->total - s->queue_wait - s->build_post - s->completion_wait);
 	return 0;
 }
 

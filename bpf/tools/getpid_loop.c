@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test and bench workload for bpf:tp_selftest: N getpid(2) system calls
+ * (through syscall(2): glibc may cache nothing, but be explicit), then
+ * prints the elapsed nanoseconds per call.
+ *
+ *   getpid_loop N
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+int main(int argc, char **argv)
+{
+	struct timespec a, b;
+	long n, i;
+
+	if (argc != 2 || (n = strtol(argv[1], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: getpid_loop N\n");
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++)
+		syscall(SYS_getpid);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
+	return 0;
+}
