@@ -17,3 +17,11 @@ $(X86)/bpf/tools/getpid_loop: bpf/tools/getpid_loop.c
 
 TEST_DEPS	+= $(X86)/bpf/tools/bpf_query $(X86)/bpf/tools/getpid_loop
 BENCH_DEPS	+= $(X86)/bpf/tools/bpf_query $(X86)/bpf/tools/getpid_loop
+
+# runs in the emulated host: static aarch64
+$(A64)/bpf/tools/affinity_loop: bpf/tools/affinity_loop.c | $(SYSROOT)/.stamp
+	$(call msg,CC.a64,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(A64_CC) $(BASE_CFLAGS) -static -o $@ $<
+
+BENCH_DEPS	+= $(A64)/bpf/tools/affinity_loop

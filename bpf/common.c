@@ -115,6 +115,14 @@ int bpf_emit_hist(struct result_run *r, const struct metric_desc *d, const struc
 	struct hist h;
 	int err;
 
+	/* samples stand for the histogram's events one by one, or not at all */
+	if (nr_samples && nr_samples != bh->count) {
+		warn_msg("%s: %zu raw samples for %llu events (ring buffer drops): samples not stored",
+			 d->name, nr_samples, (unsigned long long)bh->count);
+		samples = NULL;
+		nr_samples = 0;
+	}
+
 	/*
 	 * The result format keeps one histogram per metric: the linear one
 	 * when it holds every value (finer where the values are), else log2,
@@ -191,12 +199,20 @@ bool bpf_stats_enable(char *why, size_t len)
 	char ebuf[48];
 
 	if (!tried) {
+		const char *env = getenv("ITSPERF_BPF_STATS");
+
 		tried = true;
+		/* the statistics cost two clock reads per program run: bench measures without */
+		if (env && !strcmp(env, "0")) {
+			snprintf(stats_why, sizeof(stats_why), "disabled by ITSPERF_BPF_STATS=0");
+			goto out;
+		}
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (stats_fd < 0)
 			snprintf(stats_why, sizeof(stats_why), "BPF_ENABLE_STATS: %s",
 				 bpf_errname(stats_fd, ebuf, sizeof(ebuf)));
 	}
+out:
 	if (why)
 		snprintf(why, len, "%s", stats_why);
 	return stats_fd >= 0;

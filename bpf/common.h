@@ -57,7 +57,9 @@ int bpf_nr_cpus(void);
 /* ---- overhead ---- */
 /*
  * Turn on BPF run-time statistics (kernel.bpf_stats_enabled) for as long
- * as this process lives; false (with why) if the kernel refuses.
+ * as this process lives; false (with why) if the kernel refuses or
+ * ITSPERF_BPF_STATS=0 (the statistics cost two clock reads per program
+ * run; the bench measures collectors with and without them).
  */
 bool bpf_stats_enable(char *why, size_t len);
 /*
