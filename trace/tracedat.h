@@ -47,8 +47,9 @@ struct raw_capture_stats {
 	uint64_t bytes; /* pages * page_size */
 	uint64_t events; /* records found in the pages */
 	uint64_t unknown_events; /* records whose event id has no format */
-	uint64_t missed_events; /* lost as reported in the page headers */
-	uint64_t overrun; /* per_cpu/cpuN/stats "overrun:" summed */
+	/* lost per page headers: a lower bound (1 when the kernel had no room for the count) */
+	uint64_t missed_events;
+	uint64_t overrun; /* per_cpu/cpuN/stats "overrun:" summed: events overwritten, exact */
 	uint64_t read_ns; /* time spent in reads (collector overhead) */
 	int page_size; /* ring-buffer sub-buffer size */
 };
