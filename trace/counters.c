@@ -302,8 +302,8 @@ int counters_open(struct counters *cs, const char *phase, const uint64_t *cpumas
 		if (d->arm_event && arm_pmu_lacks(d->arm_event)) {
 			c->status = COUNTER_NOT_SUPPORTED;
 			snprintf(c->reason, sizeof(c->reason),
-				 "the PMU does not implement %s (not in PMCEID; QEMU TCG counts "
-				 "instructions only with -icount)",
+				 "not implemented by this PMU (%s is not in its PMCEID event list; "
+				 "QEMU TCG implements INST_RETIRED only with -icount)",
 				 d->arm_event);
 			continue;
 		}
@@ -311,6 +311,24 @@ int counters_open(struct counters *cs, const char *phase, const uint64_t *cpumas
 			opened++;
 	}
 	return opened;
+}
+
+int counters_add_event(struct counters *cs, const char *name, uint32_t type, uint64_t config,
+		       bool exclude_hv)
+{
+	const char *kind = type == PERF_TYPE_SOFTWARE ? "software" : "hardware";
+	struct counter *c;
+
+	if (cs->running || counters_find(cs, name)) {
+		err_msg("counters: cannot add '%s' (duplicate, or after counters_start)", name);
+		return -1;
+	}
+	c = add_counter(cs, name, kind, "events", type, config, exclude_hv);
+	if (type == PERF_TYPE_HARDWARE && config == PERF_COUNT_HW_CPU_CYCLES)
+		c->unit = "cycles";
+	else if (type == PERF_TYPE_HARDWARE && config == PERF_COUNT_HW_INSTRUCTIONS)
+		c->unit = "instructions";
+	return open_counter(cs, c);
 }
 
 int counters_add_tracepoint(struct counters *cs, const char *sys_event, const char *filter)

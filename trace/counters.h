@@ -98,6 +98,13 @@ int counters_open(struct counters *cs, const char *phase, const uint64_t *cpumas
  * (then it stays listed as not supported).
  */
 int counters_add_tracepoint(struct counters *cs, const char *sys_event, const char *filter);
+/*
+ * Add any other perf event (PERF_TYPE_HARDWARE/SOFTWARE/RAW + config) under
+ * name; after counters_open, before counters_start. Returns 0 or -1 (kept
+ * as not supported / failed with the reason).
+ */
+int counters_add_event(struct counters *cs, const char *name, uint32_t type, uint64_t config,
+		       bool exclude_hv);
 int counters_start(struct counters *cs);
 /* disable and read; derives the EL2 split */
 int counters_stop(struct counters *cs);
