@@ -223,7 +223,7 @@ static void detect_host_el(struct counters *cs)
 	size_t i;
 	int len;
 
-	snprintf(cs->host_el, sizeof(cs->host_el), "unknown");
+	snprintf(cs->host_el, sizeof(cs->host_el), "unknown (no KVM mode line in the kernel log)");
 	len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
 	if (len > 0) {
 		log = xmalloc(len + 1);
@@ -239,14 +239,18 @@ static void detect_host_el(struct counters *cs)
 		if (i < ARRAY_SIZE(modes))
 			return;
 	}
-	/* the log wrapped: the command line says what was asked, not what came up */
+	/*
+	 * The log wrapped. The command line says what was asked, not what came
+	 * up (protected mode can silently fall back to VHE): only a hint.
+	 */
 	cmdline = read_file("/proc/cmdline", NULL);
 	if (cmdline &&
 	    (strstr(cmdline, "kvm-arm.mode=protected") || strstr(cmdline, "kvm-arm.mode=nvhe")))
-		snprintf(cs->host_el, sizeof(cs->host_el), "EL1? (from the command line only)");
+		snprintf(cs->host_el, sizeof(cs->host_el),
+			 "unknown (log wrapped; the command line asks for EL1)");
 	free(cmdline);
 #else
-	snprintf(cs->host_el, sizeof(cs->host_el), "not arm64");
+	snprintf(cs->host_el, sizeof(cs->host_el), "not arm64 (no EL2)");
 #endif
 }
 
@@ -427,6 +431,7 @@ static void derive_el2_split(struct counters *cs)
 	double diff;
 
 	cs->el2_split = false;
+	/* the split needs both counts, and a host kernel below EL2 */
 	if (!all || !nohv || all->status != COUNTER_OK || nohv->status != COUNTER_OK ||
 	    all->not_counted || nohv->not_counted) {
 		snprintf(cs->el2_note, sizeof(cs->el2_note),
@@ -444,13 +449,20 @@ static void derive_el2_split(struct counters *cs)
 			 "ignores exclude_hv");
 		return;
 	}
+	diff = all->total - nohv->total;
 	if (!str_starts(cs->host_el, "EL1")) {
-		snprintf(cs->el2_note, sizeof(cs->el2_note),
-			 "not available: the host kernel's exception level is %s", cs->host_el);
-		return;
+		/*
+		 * Not known from the log: a difference proves that the PMU
+		 * filtered EL2, i.e. the host runs at EL1; no difference
+		 * proves nothing.
+		 */
+		if (!str_starts(cs->host_el, "unknown") || diff <= 0) {
+			snprintf(cs->el2_note, sizeof(cs->el2_note),
+				 "not available: cannot tell whether the host kernel runs at EL1");
+			return;
+		}
 	}
 	cs->el2_split = true;
-	diff = all->total - nohv->total;
 	if (diff <= 0)
 		snprintf(cs->el2_note, sizeof(cs->el2_note),
 			 "EL2 counted nothing: either no EL2 time in this phase or the "
@@ -823,12 +835,40 @@ int counters_print(FILE *f, struct json_object *phase, struct json_object *acros
 		double share;
 
 		if (jbool(el2, "available") && jnum(el2, "share_pct", &share))
-			fprintf(f, "\n  EL2 share of cycles: %.2f%% (%s; host kernel at %s)\n",
-				share, jstr(el2, "note") ?: "", jstr(el2, "host_el") ?: "?");
+			fprintf(f, "\n  EL2 share of cycles: %.2f%% (%s; host kernel: %s)\n", share,
+				jstr(el2, "note") ?: "", jstr(el2, "host_el") ?: "?");
 		else
-			fprintf(f, "\n  EL2 share of cycles: %s (host kernel at %s)\n",
+			fprintf(f, "\n  EL2 share of cycles: %s (host kernel: %s)\n",
 				jstr(el2, "note") ?: "not available", jstr(el2, "host_el") ?: "?");
 	}
 	fprintf(f, "\n %14.9f seconds time elapsed\n\n", dur / 1e9);
 	return 0;
+}
+
+int counters_print_section(FILE *f, struct json_object *section, struct json_object *const *runs,
+			   int nr_runs)
+{
+	int printed = 0;
+	int i;
+
+	if (!json_object_is_type(section, json_type_object))
+		return -1;
+	json_object_object_foreach(section, phase_name, phase)
+	{
+		struct json_object *across = NULL;
+
+		if (nr_runs >= 2) {
+			across = json_object_new_array();
+			for (i = 0; i < nr_runs; i++) {
+				struct json_object *p;
+
+				if (runs[i] && json_object_object_get_ex(runs[i], phase_name, &p))
+					json_object_array_add(across, json_object_get(p));
+			}
+		}
+		if (!counters_print(f, phase, across))
+			printed++;
+		json_object_put(across);
+	}
+	return printed;
 }

@@ -129,5 +129,13 @@ struct json_object *counters_to_json(const struct counters *cs);
  * as perf stat -r does. Returns 0, or -1 if phase is not a counters object.
  */
 int counters_print(FILE *f, struct json_object *phase, struct json_object *across_runs);
+/*
+ * Every phase of a COUNTERS_SECTION section; runs: the same section of the
+ * runs to summarize (this one included, NULL entries skipped), nr_runs 0
+ * for this run alone. What `itsperf report` calls. Returns the number of
+ * phases printed, -1 if section is not an object.
+ */
+int counters_print_section(FILE *f, struct json_object *section, struct json_object *const *runs,
+			   int nr_runs);
 
 #endif

@@ -11,7 +11,7 @@ $(CAPTURE_SRCS:%.c=$(A64)/%.o): BASE_CFLAGS += -isystem $(SYSROOT)/usr/include/t
 # libtracecmd-dev: shared library only, so x86 tests only; the static
 # aarch64 itsperf never links it).
 $(X86)/tests/test_tracedat: private BASE_CFLAGS += -isystem /usr/include/traceevent \
-	-isystem /usr/include/tracefs -isystem /usr/include/trace-cmd -DHAVE_LIBTRACECMD
+	-isystem /usr/include/tracefs -isystem /usr/include/trace-cmd
 $(X86)/tests/test_tracedat: private LIBS += -ltracecmd
 $(X86)/tests/test_counters: private BASE_CFLAGS += -isystem /usr/include/traceevent
 

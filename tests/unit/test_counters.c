@@ -344,6 +344,26 @@ static void test_print_across_runs(void **state __unused)
 	free(text);
 	/* not a counters object */
 	assert_int_equal(counters_print(stderr, runs, NULL), -1);
+
+	/* the same through whole sections, as itsperf report calls it */
+	{
+		struct json_object *sec[3];
+
+		for (i = 0; i < 3; i++) {
+			sec[i] = json_object_new_object();
+			json_object_object_add(sec[i], "sleep",
+					       json_object_get(json_object_array_get_idx(runs, i)));
+		}
+		text = NULL;
+		f = open_memstream(&text, &len);
+		assert_int_equal(counters_print_section(f, sec[0], sec, 3), 1);
+		fclose(f);
+		assert_non_null(strstr(text, "( +-  5.77% )"));
+		free(text);
+		assert_int_equal(counters_print_section(stderr, runs, NULL, 0), -1);
+		for (i = 0; i < 3; i++)
+			json_object_put(sec[i]);
+	}
 	json_object_put(runs);
 }
 
