@@ -92,7 +92,8 @@ struct console {
 	int out_fd; /* COMMAND's output */
 	char line[4096]; /* current, not yet complete line */
 	size_t len;
-	bool line_flushed; /* part of the current line went to out_fd */
+	size_t flushed;		/* bytes of line[] already written to out_fd */
+	bool long_line;		/* line[] holds the tail of a line > 4 KiB */
 	bool nl_pending; /* a newline of COMMAND's output held back */
 	int exit_status; /* -1 until the exit marker */
 	bool panic;
