@@ -102,8 +102,10 @@ static void scan_line(struct console *c, const char *line)
 
 	if (m != PKVM_MODE_UNKNOWN)
 		c->mode = m;
-	if (strstr(line, "Kernel panic - not syncing"))
+	if (!c->panic && strstr(line, "Kernel panic - not syncing")) {
 		c->panic = true;
+		c->panic_msg = xstrdup(strstr(line, "Kernel panic"));
+	}
 }
 
 /* strip the \r of the kernel's \r\n in place */
@@ -226,6 +228,8 @@ void console_free(struct console *c)
 		free(c->tail[i]);
 	free(c->tail);
 	free(c->mode_mismatch);
+	free(c->panic_msg);
+	c->panic_msg = NULL;
 	c->tail = NULL;
 	c->mode_mismatch = NULL;
 }

@@ -769,7 +769,9 @@ static int outcome(const struct vm_opts *o, const struct console *con,
 		report_failure(msg, con, NULL);
 		free(msg);
 	} else if (con->panic) {
-		report_failure("the guest kernel panicked", con, NULL);
+		msg = xasprintf("the guest kernel panicked: %s", con->panic_msg);
+		report_failure(msg, con, NULL);
+		free(msg);
 	} else if (res->qemu_status) {
 		msg = xasprintf("QEMU failed (exit status %d)", res->qemu_status);
 		report_failure(msg, con, err_file);
@@ -802,6 +804,7 @@ static int run_command(struct vm_run *r, const struct vm_opts *o, struct vm_conf
 		free(err_file);
 		return EXIT_USAGE;
 	}
+	setvbuf(log, NULL, _IOLBF, 0); /* `tail -f console.log` while it boots */
 	err_fd = open(err_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (err_fd < 0 || pipe2(pfd, O_CLOEXEC)) {
 		err_msg("cannot set up QEMU's output: %s", strerror(errno));
