@@ -43,9 +43,9 @@
 #include "trace/its_cmd.h"
 #include "trace/tracefs_util.h"
 
-#define FTRACE_BUF_KB 4096		/* per CPU */
-#define FTRACE_MAX_RECORDS (4u << 20)	/* ~128 MiB of reduced records */
-#define FTRACE_DRAIN_NS 100000000ull	/* reader thread period */
+#define FTRACE_BUF_KB 4096 /* per CPU */
+#define FTRACE_MAX_RECORDS (4u << 20) /* ~128 MiB of reduced records */
+#define FTRACE_DRAIN_NS 200000000ull /* reader thread period */
 
 /* a logical probe as set up by this collector */
 struct fprobe {
@@ -55,17 +55,17 @@ struct fprobe {
 	char metric[96];
 	char entry_ev[80];
 	char ret_ev[80];
-	struct tep_format_field *builder;	/* cmd_send / vcmd_send entry */
+	struct tep_format_field *builder; /* cmd_send / vcmd_send entry */
 	bool attached;
 	char note[256];
 };
 
 /* an in-kernel latency for one command-send probe */
 struct synth_lat {
-	int probe;				/* index into priv->p */
-	char synth[80];				/* synthetic event name */
+	int probe; /* index into priv->p */
+	char synth[80]; /* synthetic event name */
 	bool ok;
-	struct tfs_hist hist;			/* builder.sym -> count, sum(lat) */
+	struct tfs_hist hist; /* builder.sym -> count, sum(lat) */
 };
 
 struct trig {
@@ -82,7 +82,7 @@ struct ftrace_priv {
 	struct fprobe *p;
 	int nr;
 	struct fp_probe_def *defs;
-	int cmd_send;				/* index of cmd_send, -1 */
+	int cmd_send; /* index of cmd_send, -1 */
 	bool hist_ok;
 	char hist_note[512];
 	struct trig *trig;
@@ -99,7 +99,7 @@ struct ftrace_priv {
 	size_t cap_ev;
 	uint64_t records;
 	uint64_t not_kept;
-	uint64_t missed;			/* lost records reported by the buffer */
+	uint64_t missed; /* lost records reported by the buffer */
 	pthread_t reader;
 	bool reader_running;
 	volatile int reader_stop;
@@ -116,6 +116,7 @@ struct ftrace_priv {
 	struct fp_result pr;
 	bool paired;
 	bool raw_samples;
+	bool suffix;
 };
 
 static enum fp_role role_of(const struct logical_probe *lp)
@@ -135,7 +136,7 @@ static const char *span_prefix(enum probe_area a)
 	case AREA_HVC:
 		return "hvc";
 	case AREA_LOCK:
-		return "lock_hold";
+		return "deprivilege";
 	case AREA_IRQ:
 		return "irq_path";
 	default:
@@ -405,7 +406,8 @@ static int ftrace_init(struct collector *c, const struct collector_opts *o)
 		if (!fp->symbol) {
 			snprintf(fp->note, sizeof(fp->note), "absent on this kernel%s",
 				 fp->lp->flags & PROBE_SERIES ? " (series probe: normal when "
-								"unpatched)" : "");
+								"unpatched)" :
+								"");
 		} else if (skip) {
 			snprintf(fp->note, sizeof(fp->note), "%s", skip);
 		} else if (!f->tracefs) {
@@ -605,6 +607,9 @@ static const char *part_desc(enum fp_part p)
 		return "its_send_single_command entry to return (incl. SYNC and completion wait)";
 	case FP_PART_QUEUE_WAIT:
 		return "time in its_allocate_entry (command slot + SYNC slot) within one send";
+	case FP_PART_LOCKED:
+		return "total minus queue_wait and completion_wait: its->lock taken, command and "
+		       "SYNC built, GITS_CWRITER posted";
 	case FP_PART_COMPLETION:
 		return "time in its_wait_for_range_completion within one send";
 	default:
@@ -618,9 +623,38 @@ static const char *area_of_metric(const char *name)
 		return "cmd_latency";
 	if (str_starts(name, "hvc."))
 		return "hvc_path";
-	if (str_starts(name, "lock_hold."))
-		return "lock_hold";
+	if (str_starts(name, "deprivilege."))
+		return "deprivilege_window";
 	return "irq_path";
+}
+
+/*
+ * Metric names are shared with the BPF collector where both measure the same
+ * thing. When both ran in one run the names collide: ftrace's then carry
+ * the suffix ":ftrace" (decided once, at the first collision).
+ */
+static int add_metric(struct ftrace_priv *priv, struct result_run *r, struct metric_desc *d,
+		      const struct hist *h, const uint64_t *v, size_t n, double value)
+{
+	const char *plain = d->name;
+	char *name = NULL;
+	int ret;
+
+	for (;;) {
+		if (priv->suffix) {
+			name = xasprintf("%s:ftrace", plain);
+			d->name = name;
+		}
+		ret = h ? result_add_metric(r, d, h, v, n) : result_add_value(r, d, value);
+		d->name = plain;
+		free(name);
+		if (!ret || priv->suffix)
+			return ret;
+		warn_msg("ftrace: metric %s already in this run (another collector): ftrace's "
+			 "metrics are stored as <name>:ftrace",
+			 plain);
+		priv->suffix = true;
+	}
 }
 
 static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool samples)
@@ -636,62 +670,70 @@ static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool 
 			.kind = METRIC_LATENCY,
 			.source = "ftrace",
 			.desc = part_desc(s->part),
-			.error_bound = "kprobe entry / kretprobe return timestamps (trace clock mono, "
-				       "one ring buffer); includes one kprobe and one kretprobe "
-				       "handler per call (ns/event: make bench)",
+			.error_bound =
+				"kprobe entry / kretprobe return timestamps (trace clock mono, "
+				"one ring buffer); includes one kprobe and one kretprobe "
+				"handler per call (ns/event: make bench)",
 		};
 		struct hist h;
 
 		if (!s->n)
 			continue;
 		hist_from(&h, s->v, s->n);
-		result_add_metric(r, &d, &h, samples ? s->v : NULL, samples ? s->n : 0);
+		add_metric(priv, r, &d, &h, samples ? s->v : NULL, samples ? s->n : 0, 0);
 		hist_free(&h);
 	}
 }
 
-static void emit_counts(struct ftrace_priv *priv, struct result_run *r)
+/* command counts: the in-kernel hist, else the paired raw records */
+static struct json_object *counts_json(struct ftrace_priv *priv)
 {
+	struct json_object *o = json_object_new_object();
 	int i;
 
 	if (priv->count_ok) {
 		for (i = 0; i < priv->count_hist.nr; i++) {
 			const struct tfs_hist_entry *e = &priv->count_hist.e[i];
+			struct json_object *old;
+			int64_t prev = 0;
 			char cmd[64];
-			char name[128];
-			struct metric_desc d = {
-				.name = name,
-				.area = "cmd_latency",
-				.unit = "commands",
-				.kind = METRIC_COUNT,
-				.source = "ftrace",
-				.desc = "ITS commands sent, by type: hist trigger on "
-					"its_send_single_command keyed by builder.sym",
-			};
 
 			its_cmd_name(e->key[0], cmd, sizeof(cmd));
-			snprintf(name, sizeof(name), "count.cmd.%s", cmd);
-			result_add_value(r, &d, (double)e->hitcount);
+			/* two builders can map to OTHER */
+			if (json_object_object_get_ex(o, cmd, &old))
+				prev = json_object_get_int64(old);
+			json_object_object_add(o, cmd, json_object_new_int64(prev + e->hitcount));
 		}
-		return;
+		return o;
 	}
-	/* no hist triggers: count the paired sends from the raw records */
 	for (i = 0; i < priv->pr.nr; i++) {
 		const struct fp_series *s = &priv->pr.s[i];
+
+		if (s->part == FP_PART_TOTAL)
+			json_object_object_add(o, s->key, json_object_new_int64(s->n));
+	}
+	return o;
+}
+
+static void emit_counts(struct ftrace_priv *priv, struct result_run *r, struct json_object *counts)
+{
+	json_object_object_foreach(counts, cmd, val)
+	{
 		char name[128];
 		struct metric_desc d = {
 			.name = name,
-			.area = "cmd_latency",
-			.unit = "commands",
+			.area = "count",
+			.unit = "events",
 			.kind = METRIC_COUNT,
 			.source = "ftrace",
-			.desc = "ITS commands sent, by type: raw kprobe records (no hist triggers)",
+			.desc = priv->count_ok ? "ITS commands sent, by type: hist trigger on "
+						 "its_send_single_command keyed by builder.sym" :
+						 "ITS commands sent, by type: raw kprobe records "
+						 "(no hist triggers)",
 		};
 
-		if (s->part != FP_PART_TOTAL)
-			continue;
-		snprintf(name, sizeof(name), "count.cmd.%s", s->key);
-		result_add_value(r, &d, (double)s->n);
+		snprintf(name, sizeof(name), "count.cmd.%s", cmd);
+		add_metric(priv, r, &d, NULL, NULL, 0, (double)json_object_get_int64(val));
 	}
 }
 
@@ -704,7 +746,6 @@ static struct json_object *probes_json(struct collector *c)
 		const struct probe_status *st = &c->status[i];
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "collector", json_object_new_string("ftrace"));
 		json_object_object_add(o, "probe", json_object_new_string(st->probe));
 		json_object_object_add(o, "symbol",
 				       st->symbol ? json_object_new_string(st->symbol) : NULL);
@@ -788,17 +829,20 @@ static struct json_object *overhead_json(struct ftrace_priv *priv)
 	double secs = (priv->t_stop - priv->t_start) / 1e9;
 	int i;
 
-	json_object_object_add(o, "records_read", json_object_new_int64(priv->records));
+	json_object_object_add(o, "events", json_object_new_int64(priv->records));
+	json_object_object_add(o, "cpu_ns", json_object_new_int64(priv->reader_cpu_ns));
+	json_object_object_add(o, "dropped",
+			       json_object_new_int64(priv->missed + priv->bstats.overrun +
+						     priv->bstats.dropped + priv->not_kept));
 	json_object_object_add(o, "records_not_kept", json_object_new_int64(priv->not_kept));
-	json_object_object_add(o, "records_lost_reported",
-			       json_object_new_int64(priv->missed));
+	json_object_object_add(o, "records_lost_reported", json_object_new_int64(priv->missed));
 	json_object_object_add(o, "buffer_overrun", json_object_new_int64(priv->bstats.overrun));
 	json_object_object_add(o, "buffer_dropped", json_object_new_int64(priv->bstats.dropped));
 	json_object_object_add(o, "buffer_kb_per_cpu", json_object_new_int(FTRACE_BUF_KB));
-	json_object_object_add(o, "reader_cpu_s", json_object_new_double(priv->reader_cpu_ns / 1e9));
 	json_object_object_add(o, "duration_s", json_object_new_double(secs));
-	json_object_object_add(o, "hist_dropped",
-			       json_object_new_int64(priv->count_ok ? priv->count_hist.dropped : 0));
+	json_object_object_add(
+		o, "hist_dropped",
+		json_object_new_int64(priv->count_ok ? priv->count_hist.dropped : 0));
 	for (i = 0; i < priv->nr; i++) {
 		struct fprobe *fp = &priv->p[i];
 		uint64_t h[2] = { 0 };
@@ -821,17 +865,25 @@ static struct json_object *overhead_json(struct ftrace_priv *priv)
 			       json_object_new_int64(priv->pr.unmatched_returns));
 	json_object_object_add(o, "pairing_lost_returns",
 			       json_object_new_int64(priv->pr.lost_returns));
-	json_object_object_add(o, "pairing_open_at_end", json_object_new_int64(priv->pr.open_at_end));
+	json_object_object_add(o, "pairing_open_at_end",
+			       json_object_new_int64(priv->pr.open_at_end));
 	json_object_object_add(o, "pairing_unattributed_parts",
 			       json_object_new_int64(priv->pr.unattributed_parts));
 	return o;
 }
 
+static struct json_object *wrap(struct json_object *o)
+{
+	struct json_object *w = json_object_new_object();
+
+	json_object_object_add(w, "ftrace", o);
+	return w;
+}
+
 static int ftrace_emit(struct collector *c, struct result_run *r)
 {
 	struct ftrace_priv *priv = c->priv;
-	struct json_object *sec;
-	bool samples;
+	struct json_object *counts;
 
 	ftrace_stop(c);
 	if (!priv->paired) {
@@ -845,16 +897,13 @@ static int ftrace_emit(struct collector *c, struct result_run *r)
 			 (unsigned long long)priv->not_kept,
 			 (unsigned long long)(priv->missed + priv->bstats.overrun +
 					      priv->bstats.dropped));
-	samples = priv->raw_samples;
-	emit_counts(priv, r);
-	emit_latencies(priv, r, samples);
-	result_add_section(r, "probes", probes_json(c));
-	sec = json_object_new_object();
-	json_object_object_add(sec, "ftrace", overhead_json(priv));
-	result_add_section(r, "overhead", sec);
-	sec = json_object_new_object();
-	json_object_object_add(sec, "ftrace", crosscheck_json(priv));
-	result_add_section(r, "counters", sec);
+	counts = counts_json(priv);
+	emit_counts(priv, r, counts);
+	emit_latencies(priv, r, priv->raw_samples);
+	result_add_section(r, "counters", wrap(counts));
+	result_add_section(r, "probes", wrap(probes_json(c)));
+	result_add_section(r, "overhead", wrap(overhead_json(priv)));
+	result_add_section(r, "crosscheck", wrap(crosscheck_json(priv)));
 	return 0;
 }
 

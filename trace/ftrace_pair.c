@@ -32,7 +32,7 @@ struct ctx_map {
 /* the builder -> series triple cache */
 struct cmd_cache {
 	uint64_t builder;
-	int series[3];
+	int series[FP_NR_CMD_PARTS];
 };
 
 struct pairer {
@@ -114,8 +114,7 @@ static void map_free(struct ctx_map *m)
 	free(m->slot);
 }
 
-static int series_get(struct fp_result *res, const char *name, const char *key,
-		      enum fp_part part)
+static int series_get(struct fp_result *res, const char *name, const char *key, enum fp_part part)
 {
 	struct fp_series *s;
 	int i;
@@ -144,7 +143,12 @@ static void series_add(struct fp_series *s, uint64_t v)
 
 static const int *cmd_series(struct pairer *p, uint64_t builder)
 {
-	static const char *const parts[] = { "total", "queue_wait", "completion_wait" };
+	static const char *const parts[FP_NR_CMD_PARTS] = {
+		[FP_PART_TOTAL] = "total",
+		[FP_PART_QUEUE_WAIT] = "queue_wait",
+		[FP_PART_LOCKED] = "locked",
+		[FP_PART_COMPLETION] = "completion_wait",
+	};
 	struct cmd_cache *c;
 	char cmd[64];
 	int i;
@@ -159,7 +163,7 @@ static const int *cmd_series(struct pairer *p, uint64_t builder)
 		p->namer(builder, cmd, sizeof(cmd), p->ctx);
 	else
 		snprintf(cmd, sizeof(cmd), "0x%llx", (unsigned long long)builder);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < FP_NR_CMD_PARTS; i++) {
 		char name[128];
 
 		snprintf(name, sizeof(name), "cmd_latency.%s.%s", parts[i], cmd);
@@ -210,10 +214,12 @@ static void on_return(struct pairer *p, struct ctx_state *st, const struct fp_ev
 		break;
 	case FP_CMD_SEND: {
 		const int *s = cmd_series(p, fr->arg);
+		uint64_t waits = fr->queue_wait + fr->completion_wait;
 
-		series_add(&p->res->s[s[0]], dur);
-		series_add(&p->res->s[s[1]], fr->queue_wait);
-		series_add(&p->res->s[s[2]], fr->completion_wait);
+		series_add(&p->res->s[s[FP_PART_TOTAL]], dur);
+		series_add(&p->res->s[s[FP_PART_QUEUE_WAIT]], fr->queue_wait);
+		series_add(&p->res->s[s[FP_PART_LOCKED]], dur > waits ? dur - waits : 0);
+		series_add(&p->res->s[s[FP_PART_COMPLETION]], fr->completion_wait);
 		break;
 	}
 	case FP_SPAN:
@@ -267,8 +273,8 @@ int fp_pair(const struct fp_probe_def *defs, int nr_defs, struct fp_event *ev, s
 	p.span_series = xcalloc(nr_defs, sizeof(*p.span_series));
 	for (i = 0; i < (size_t)nr_defs; i++)
 		if (defs[i].role == FP_SPAN)
-			p.span_series[i] = series_get(res, defs[i].metric, defs[i].metric,
-						      FP_PART_SPAN);
+			p.span_series[i] =
+				series_get(res, defs[i].metric, defs[i].metric, FP_PART_SPAN);
 	qsort(ev, nr_ev, sizeof(*ev), cmp_ev);
 	for (i = 0; i < nr_ev; i++) {
 		struct ctx_state *st;

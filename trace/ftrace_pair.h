@@ -22,26 +22,26 @@
 #include <stdint.h>
 
 enum fp_role {
-	FP_SPAN,	/* duration of one function call */
-	FP_CMD_SEND,	/* one ITS command; arg = builder address */
-	FP_QUEUE_ALLOC,	/* waiting for a queue slot, inside a command send */
-	FP_CMD_WAIT,	/* waiting for completion, inside a command send */
+	FP_SPAN, /* duration of one function call */
+	FP_CMD_SEND, /* one ITS command; arg = builder address */
+	FP_QUEUE_ALLOC, /* waiting for a queue slot, inside a command send */
+	FP_CMD_WAIT, /* waiting for completion, inside a command send */
 };
 
 struct fp_probe_def {
-	const char *metric;	/* FP_SPAN: metric name of the durations */
+	const char *metric; /* FP_SPAN: metric name of the durations */
 	enum fp_role role;
 };
 
 /* one kprobe or kretprobe record, reduced */
 struct fp_event {
-	uint64_t ts;		/* ns, trace clock */
-	uint64_t arg;		/* builder address on FP_CMD_SEND entries */
-	uint32_t seq;		/* read order: tie-break for equal timestamps */
+	uint64_t ts; /* ns, trace clock */
+	uint64_t arg; /* builder address on FP_CMD_SEND entries */
+	uint32_t seq; /* read order: tie-break for equal timestamps */
 	int32_t pid;
-	uint16_t probe;		/* index into the fp_probe_def table */
-	uint8_t ret;		/* 1: return record */
-	uint8_t flags;		/* common_flags (hardirq/softirq/NMI context) */
+	uint16_t probe; /* index into the fp_probe_def table */
+	uint8_t ret; /* 1: return record */
+	uint8_t flags; /* common_flags (hardirq/softirq/NMI context) */
 	uint16_t cpu;
 };
 
@@ -51,16 +51,24 @@ struct fp_event {
 #define FP_FLAG_SOFTIRQ 0x10
 #define FP_FLAG_NMI 0x40
 
+/*
+ * The parts of one command add up to its total:
+ *   total = queue_wait + locked + completion_wait
+ * locked is the rest: taking its->lock, building the command and the SYNC,
+ * posting (GITS_CWRITER), unlocking, plus the nested probes' own cost.
+ */
 enum fp_part {
-	FP_PART_TOTAL,		/* cmd_latency.total.<CMD> */
-	FP_PART_QUEUE_WAIT,	/* cmd_latency.queue_wait.<CMD> */
-	FP_PART_COMPLETION,	/* cmd_latency.completion_wait.<CMD> */
-	FP_PART_SPAN,		/* a probe's own metric */
+	FP_PART_TOTAL, /* cmd_latency.total.<CMD> */
+	FP_PART_QUEUE_WAIT, /* cmd_latency.queue_wait.<CMD> */
+	FP_PART_LOCKED, /* cmd_latency.locked.<CMD> */
+	FP_PART_COMPLETION, /* cmd_latency.completion_wait.<CMD> */
+	FP_NR_CMD_PARTS,
+	FP_PART_SPAN = FP_NR_CMD_PARTS, /* a probe's own metric */
 };
 
 struct fp_series {
-	char name[128];		/* metric name */
-	char key[64];		/* command name, or the probe's metric */
+	char name[128]; /* metric name */
+	char key[64]; /* command name, or the probe's metric */
 	enum fp_part part;
 	uint64_t *v;
 	size_t n;
@@ -71,11 +79,11 @@ struct fp_series {
 struct fp_result {
 	struct fp_series *s;
 	int nr;
-	uint64_t paired;		/* entry/return pairs */
-	uint64_t unmatched_returns;	/* return with no entry (call began before tracing) */
-	uint64_t lost_returns;		/* entry never returned (kretprobe miss) */
-	uint64_t open_at_end;		/* still inside at the end of tracing */
-	uint64_t unattributed_parts;	/* queue_alloc / cmd_wait outside any command send */
+	uint64_t paired; /* entry/return pairs */
+	uint64_t unmatched_returns; /* return with no entry (call began before tracing) */
+	uint64_t lost_returns; /* entry never returned (kretprobe miss) */
+	uint64_t open_at_end; /* still inside at the end of tracing */
+	uint64_t unattributed_parts; /* queue_alloc / cmd_wait outside any command send */
 	uint64_t depth_overflow;
 };
 

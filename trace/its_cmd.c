@@ -11,7 +11,7 @@ const char *its_cmd_name(const char *sym, char *buf, size_t len)
 {
 	static const char pfx[] = "its_build_";
 	static const char sfx[] = "_cmd";
-	size_t n = strcspn(sym, ".");	/* drop .isra.0, .constprop.0, ... */
+	size_t n = strcspn(sym, "."); /* drop .isra.0, .constprop.0, ... */
 	size_t i;
 
 	if (!len)
@@ -25,8 +25,8 @@ const char *its_cmd_name(const char *sym, char *buf, size_t len)
 		buf[i] = '\0';
 		return buf;
 	}
-	/* not a command builder: keep the symbol so nothing is silently merged */
-	snprintf(buf, len, "%.*s", (int)n, sym);
+	/* not a command builder (results/README.md: unknown builders are OTHER) */
+	snprintf(buf, len, "OTHER");
 	return buf;
 }
 
@@ -36,6 +36,6 @@ const char *its_cmd_name_addr(const struct ksyms *ks, uint64_t addr, char *buf, 
 
 	if (s && s->addr == addr)
 		return its_cmd_name(s->name, buf, len);
-	snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+	snprintf(buf, len, "OTHER");
 	return buf;
 }

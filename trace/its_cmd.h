@@ -13,9 +13,12 @@
 
 struct ksyms;
 
-/* builder symbol (possibly a gcc clone, name.isra.0) -> command name in buf */
+/*
+ * builder symbol (possibly a gcc clone, name.isra.0) -> command name in buf;
+ * "OTHER" for anything that is not an its_build_<x>_cmd (results/README.md)
+ */
 const char *its_cmd_name(const char *builder_sym, char *buf, size_t len);
-/* builder address -> command name via kallsyms; "0x<addr>" when unknown */
+/* builder address -> command name via kallsyms; "OTHER" when unknown */
 const char *its_cmd_name_addr(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
 
 #endif
