@@ -40,6 +40,7 @@
 #include "lib/probes.h"
 #include "lib/util.h"
 #include "trace/ftrace_pair.h"
+#include "trace/hyp_events.h"
 #include "trace/its_cmd.h"
 #include "trace/tracefs_util.h"
 
@@ -117,6 +118,9 @@ struct ftrace_priv {
 	bool paired;
 	bool raw_samples;
 	bool suffix;
+	/* EL2 events, where the kernel has pKVM hypervisor tracing */
+	struct hyp_session *hyp;
+	const char *hyp_why;
 };
 
 static enum fp_role role_of(const struct logical_probe *lp)
@@ -525,6 +529,7 @@ static int ftrace_start(struct collector *c)
 			set_status(c, i, "none", false);
 		}
 	}
+	priv->hyp = hyp_session_start(&priv->hyp_why);
 	priv->t_start = now_ns();
 	tracefs_trace_on(priv->inst);
 	if (!pthread_create(&priv->reader, NULL, reader_main, priv))
@@ -819,6 +824,9 @@ static struct json_object *crosscheck_json(struct ftrace_priv *priv)
 	}
 	if (priv->hist_note[0])
 		json_object_object_add(o, "note", json_object_new_string(priv->hist_note));
+	json_object_object_add(o, "hypervisor_events",
+			       json_object_new_string(priv->hyp ? "recorded (counters.hypervisor)"
+								: priv->hyp_why ? priv->hyp_why : "-"));
 	return o;
 }
 
@@ -904,6 +912,8 @@ static int ftrace_emit(struct collector *c, struct result_run *r)
 	result_add_section(r, "probes", wrap(probes_json(c)));
 	result_add_section(r, "overhead", wrap(overhead_json(priv)));
 	result_add_section(r, "crosscheck", wrap(crosscheck_json(priv)));
+	if (priv->hyp)
+		hyp_session_stop(priv->hyp, r);
 	return 0;
 }
 
@@ -917,6 +927,7 @@ static void ftrace_destroy(struct collector *c)
 		priv->reader_stop = 1;
 		pthread_join(priv->reader, NULL);
 	}
+	hyp_session_free(priv->hyp);
 	/* triggers first, then the instance, then the dynamic events */
 	tfs_remove_run(getpid());
 	if (priv->inst)
