@@ -33,8 +33,8 @@
 #include "lib/util.h"
 #include "trace/boot_trace.h"
 
-#define BOOT_BUF_KB 2048	/* per CPU: kprobe + initcall events */
-#define BOOT_BUF_KB_GRAPH 16384	/* per CPU, with the function_graph breakdown */
+#define BOOT_BUF_KB 2048 /* per CPU: kprobe + initcall events */
+#define BOOT_BUF_KB_GRAPH 16384 /* per CPU, with the function_graph breakdown */
 
 static void usage(FILE *f)
 {
@@ -48,14 +48,16 @@ static void usage(FILE *f)
 		"  --kernel K     6.12 or 6.1 (installed by make deps), an arm64 Image with a\n"
 		"                 System.map or kallsyms next to it, or a kallsyms/System.map\n"
 		"                 file; default: the running kernel\n"
-		"  --probes LIST  logical probes (default: %s", boot_default_probes[0]);
+		"  --probes LIST  logical probes (default: %s",
+		boot_default_probes[0]);
 	for (int i = 1; boot_default_probes[i]; i++)
 		fprintf(f, ",%s", boot_default_probes[i]);
-	fprintf(f, ")\n"
-		   "  --graph        add the function_graph breakdown of the window (slows the\n"
-		   "                 window down several times under TCG: for shape, not timing)\n"
-		   "  --buf-kb N     trace buffer per CPU (default %d, %d with --graph)\n"
-		   "  -v             say on stderr what was chosen and why\n",
+	fprintf(f,
+		")\n"
+		"  --graph        add the function_graph breakdown of the window (slows the\n"
+		"                 window down several times under TCG: for shape, not timing)\n"
+		"  --buf-kb N     trace buffer per CPU (default %d, %d with --graph)\n"
+		"  -v             say on stderr what was chosen and why\n",
 		BOOT_BUF_KB, BOOT_BUF_KB_GRAPH);
 }
 
@@ -145,8 +147,8 @@ static int capture_kallsyms(const char *build, const char *name, const char *des
 
 		if (null >= 0)
 			dup2(null, 1);
-		execl(exe, exe, "vm", "--kernel", name, "--out", out, "--timeout", "300", "--", "sh",
-		      "-c", "cat /proc/kallsyms > $ITSPERF_OUT/kallsyms", (char *)NULL);
+		execl(exe, exe, "vm", "--kernel", name, "--out", out, "--timeout", "300", "--",
+		      "sh", "-c", "cat /proc/kallsyms > $ITSPERF_OUT/kallsyms", (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0)
@@ -205,7 +207,8 @@ static char *symbols_for(const char *kernel, bool verbose)
 				}
 			}
 			if (path && verbose)
-				info_msg("boot-args: symbols of %s (%s) from %s", kernel, rel, path);
+				info_msg("boot-args: symbols of %s (%s) from %s", kernel, rel,
+					 path);
 		}
 		free(rel);
 		free(dir);
@@ -224,8 +227,9 @@ static char *symbols_for(const char *kernel, bool verbose)
 
 		if (slash)
 			*slash = '\0';
-		cand[0] = str_starts(base, "vmlinuz-") ? xasprintf("%s/System.map-%s", dir, base + 8)
-						       : xasprintf("%s/System.map-%s", dir, base);
+		cand[0] = str_starts(base, "vmlinuz-") ?
+				  xasprintf("%s/System.map-%s", dir, base + 8) :
+				  xasprintf("%s/System.map-%s", dir, base);
 		cand[1] = xasprintf("%s/System.map", dir);
 		cand[2] = xasprintf("%s/kallsyms", dir);
 		cand[3] = NULL;
@@ -382,8 +386,8 @@ int cmd_boot_args(int argc, char **argv)
 			if (verbose)
 				info_msg("boot-args: %-22s absent on this kernel%s", lp->name,
 					 lp->flags & PROBE_SERIES ? " (series probe: normal when "
-								    "unpatched)"
-								  : "");
+								    "unpatched)" :
+								    "");
 			continue;
 		}
 		if (!boot_symbol_probeable(ks, res.symbol, why, sizeof(why))) {
@@ -416,8 +420,9 @@ int cmd_boot_args(int argc, char **argv)
 		       graph_filter);
 	else if (graph)
 		warn_msg("boot-args: --graph: no window function resolved, no graph");
-	printf(" trace_buf_size=%lluK\n",
-	       (unsigned long long)(buf_kb ? buf_kb : graph ? BOOT_BUF_KB_GRAPH : BOOT_BUF_KB));
+	printf(" trace_buf_size=%lluK\n", (unsigned long long)(buf_kb ? buf_kb :
+							       graph  ? BOOT_BUF_KB_GRAPH :
+									BOOT_BUF_KB));
 	ret = EXIT_OK;
 out:
 	ksyms_free(ks);

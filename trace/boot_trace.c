@@ -9,8 +9,13 @@
 #include "trace/ftrace_pair.h"
 
 const char *const boot_default_probes[] = {
-	"deprivilege_window", "host_prot_finalize", "its_deprivilege_start",
-	"its_deprivilege_end", "its_staging_copy", "its_hyp_setup", NULL,
+	"deprivilege_window",
+	"host_prot_finalize",
+	"its_deprivilege_start",
+	"its_deprivilege_end",
+	"its_staging_copy",
+	"its_hyp_setup",
+	NULL,
 };
 
 bool boot_symbol_probeable(const struct ksyms *ks, const char *sym, char *why, size_t len)

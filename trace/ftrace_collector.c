@@ -825,8 +825,9 @@ static struct json_object *crosscheck_json(struct ftrace_priv *priv)
 	if (priv->hist_note[0])
 		json_object_object_add(o, "note", json_object_new_string(priv->hist_note));
 	json_object_object_add(o, "hypervisor_events",
-			       json_object_new_string(priv->hyp ? "recorded (counters.hypervisor)"
-								: priv->hyp_why ? priv->hyp_why : "-"));
+			       json_object_new_string(priv->hyp ? "recorded (counters.hypervisor)" :
+						      priv->hyp_why ? priv->hyp_why :
+								      "-"));
 	return o;
 }
 

@@ -37,9 +37,9 @@ int bpf_probe_mechanisms(const char *symbol, char *buf, size_t len) __attribute_
 struct row {
 	const struct logical_probe *lp;
 	struct probe_resolution res;
-	int bpf;		/* BPF_BIT_* or -1: unknown */
+	int bpf; /* BPF_BIT_* or -1: unknown */
 	char bpf_note[256];
-	int kprobe_event;	/* 1 yes, 0 no, -1 not tried */
+	int kprobe_event; /* 1 yes, 0 no, -1 not tried */
 	char kev_note[256];
 	int fgraph;
 	int hist;
@@ -48,14 +48,15 @@ struct row {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: itsperf probes [--json] [--kallsyms FILE]\n\n"
-		   "Every logical probe, the symbol it resolved to on this kernel (or \"absent on\n"
-		   "this kernel\"), and the mechanisms that can reach it: fentry and kprobe (BPF),\n"
-		   "kprobe_event, function_graph and hist (ftrace). Series probes absent on an\n"
-		   "unpatched kernel are normal.\n\n"
-		   "  --json           machine-readable output\n"
-		   "  --kallsyms FILE  resolve against FILE (kallsyms or System.map format)\n"
-		   "                   instead of the running kernel; mechanisms are not tried\n");
+	fprintf(f,
+		"usage: itsperf probes [--json] [--kallsyms FILE]\n\n"
+		"Every logical probe, the symbol it resolved to on this kernel (or \"absent on\n"
+		"this kernel\"), and the mechanisms that can reach it: fentry and kprobe (BPF),\n"
+		"kprobe_event, function_graph and hist (ftrace). Series probes absent on an\n"
+		"unpatched kernel are normal.\n\n"
+		"  --json           machine-readable output\n"
+		"  --kallsyms FILE  resolve against FILE (kallsyms or System.map format)\n"
+		"                   instead of the running kernel; mechanisms are not tried\n");
 }
 
 static const char *yes_no(int v)
@@ -74,7 +75,8 @@ static void check_mechanisms(struct row *r, const struct tfs_features *f, bool l
 	r->hist = -1;
 	if (!sym) {
 		snprintf(r->note, sizeof(r->note), "absent on this kernel%s",
-			 r->lp->flags & PROBE_SERIES ? " (series probe: normal when unpatched)" : "");
+			 r->lp->flags & PROBE_SERIES ? " (series probe: normal when unpatched)" :
+						       "");
 		return;
 	}
 	if (r->lp->flags & PROBE_BOOT_ONLY) {
@@ -90,14 +92,14 @@ static void check_mechanisms(struct row *r, const struct tfs_features *f, bool l
 		snprintf(r->bpf_note, sizeof(r->bpf_note), "BPF collectors not built in");
 	}
 	snprintf(ev, sizeof(ev), "check_%s_%d", r->lp->name, (int)getpid());
-	r->kprobe_event = !tfs_kprobe_create(ITSPERF_EVENT_GROUP, ev, sym, NULL, false,
-					     r->kev_note, sizeof(r->kev_note));
+	r->kprobe_event = !tfs_kprobe_create(ITSPERF_EVENT_GROUP, ev, sym, NULL, false, r->kev_note,
+					     sizeof(r->kev_note));
 	r->fgraph = f->function_graph && tfs_function_traceable(sym);
 	r->hist = r->kprobe_event > 0 && f->hist_triggers;
 }
 
-static void print_table(struct row *rows, int n, const struct tfs_features *f,
-			const char *release, const char *hyp, bool live)
+static void print_table(struct row *rows, int n, const struct tfs_features *f, const char *release,
+			const char *hyp, bool live)
 {
 	int i;
 
@@ -105,8 +107,9 @@ static void print_table(struct row *rows, int n, const struct tfs_features *f,
 	if (live)
 		printf("tracefs %s: kprobe_events %s, hist triggers %s, synthetic events %s, "
 		       "function_graph %s\n\n",
-		       f->dir ? f->dir : "(none)", yes_no(f->kprobe_events), yes_no(f->hist_triggers),
-		       yes_no(f->synthetic_events), yes_no(f->function_graph));
+		       f->dir ? f->dir : "(none)", yes_no(f->kprobe_events),
+		       yes_no(f->hist_triggers), yes_no(f->synthetic_events),
+		       yes_no(f->function_graph));
 	printf("%-22s %-18s %-30s %-6s %-6s %-9s %-6s %-5s %s\n", "PROBE", "AREA", "SYMBOL",
 	       "FENTRY", "KPROBE", "KPROBE_EV", "FGRAPH", "HIST", "NOTE");
 	for (i = 0; i < n; i++) {
@@ -121,13 +124,14 @@ static void print_table(struct row *rows, int n, const struct tfs_features *f,
 		if (r->bpf_note[0] && r->res.symbol && !r->note[0]) {
 			size_t l = strlen(note);
 
-			snprintf(note + l, sizeof(note) - l, "%sBPF: %s", l ? "; " : "", r->bpf_note);
+			snprintf(note + l, sizeof(note) - l, "%sBPF: %s", l ? "; " : "",
+				 r->bpf_note);
 		}
 		printf("%-22s %-18s %-30s %-6s %-6s %-9s %-6s %-5s %s\n", r->lp->name,
 		       probe_area_name(r->lp->area), r->res.symbol ? r->res.symbol : "-",
 		       r->bpf < 0 ? "-" : yes_no(!!(r->bpf & BPF_BIT_FENTRY)),
-		       r->bpf < 0 ? "-" : yes_no(!!(r->bpf & BPF_BIT_KPROBE)), yes_no(r->kprobe_event),
-		       yes_no(r->fgraph), yes_no(r->hist), note);
+		       r->bpf < 0 ? "-" : yes_no(!!(r->bpf & BPF_BIT_KPROBE)),
+		       yes_no(r->kprobe_event), yes_no(r->fgraph), yes_no(r->hist), note);
 	}
 	if (hyp)
 		printf("\nhypervisor tracing: %s\n", hyp);
@@ -138,9 +142,8 @@ static struct json_object *jbool(int v)
 	return v < 0 ? NULL : json_object_new_boolean(v > 0);
 }
 
-static void print_json(struct row *rows, int n, const struct tfs_features *f,
-		       const char *release, const struct hyp_trace_info *hi, const char *hyp,
-		       bool live)
+static void print_json(struct row *rows, int n, const struct tfs_features *f, const char *release,
+		       const struct hyp_trace_info *hi, const char *hyp, bool live)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
@@ -173,9 +176,8 @@ static void print_json(struct row *rows, int n, const struct tfs_features *f,
 				       json_object_new_boolean(r->lp->flags & PROBE_SERIES));
 		json_object_object_add(o, "boot_only",
 				       json_object_new_boolean(r->lp->flags & PROBE_BOOT_ONLY));
-		json_object_object_add(o, "symbol", r->res.symbol
-							    ? json_object_new_string(r->res.symbol)
-							    : NULL);
+		json_object_object_add(
+			o, "symbol", r->res.symbol ? json_object_new_string(r->res.symbol) : NULL);
 		json_object_object_add(o, "candidate", json_object_new_int(r->res.candidate));
 		json_object_object_add(m, "fentry",
 				       r->bpf < 0 ? NULL : jbool(!!(r->bpf & BPF_BIT_FENTRY)));
