@@ -19,7 +19,7 @@
 #include "bpf/attach.h"
 #include "bpf/cmd_latency.h"
 #include "bpf/common.h"
-#include "bpf/its_cmd.h"
+#include "lib/its_cmd.h"
 #include "lib/collector.h"
 #include "lib/ksyms.h"
 #include "lib/util.h"
@@ -124,7 +124,8 @@ static const char *type_name(struct cl_priv *p, uint64_t builder, char *buf, siz
 {
 	if (!builder)
 		return "CLEAR_PATH";
-	return its_cmd_type_at(p->ks, builder, buf, len);
+	snprintf(buf, len, "%s", its_cmd_name_at(p->ks, builder));
+	return buf;
 }
 
 static void vec_push(struct sample_vec *s, uint64_t v)

@@ -20,7 +20,7 @@
 #include "analysis/result.h"
 #include "bpf/attach.h"
 #include "bpf/common.h"
-#include "bpf/its_cmd.h"
+#include "lib/its_cmd.h"
 #include "bpf/lock_hold.h"
 #include "lib/collector.h"
 #include "lib/ksyms.h"
@@ -179,7 +179,7 @@ static void on_hist(const void *key, const struct bpf_hist *h, void *ctx)
 	case LH_SEND:
 		its_name(k->id, its, sizeof(its));
 		caller_name(p, k, caller, sizeof(caller));
-		its_cmd_type_at(p->ks, k->builder, type, sizeof(type));
+		snprintf(type, sizeof(type), "%s", its_cmd_name_at(p->ks, k->builder));
 		snprintf(name, sizeof(name), "lock_hold.its_node.%s", its);
 		out_add(p, name, send_desc, send_bound, h);
 		snprintf(name, sizeof(name), "lock_hold.its_node.%s.%s.%s", its, caller, type);
