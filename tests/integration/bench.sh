@@ -27,6 +27,8 @@ have_kernel() {
 boot() {	# name script kernel vm-args...
 	local name=$1 script=$2 kernel=$3 rc line n=0
 	shift 3
+	# BENCH_BOOTS=pattern: only the boots whose name matches (development)
+	[ -n "${BENCH_BOOTS:-}" ] && [[ $name != *$BENCH_BOOTS* ]] && return
 	if ! have_kernel "$kernel"; then
 		tap_skip "$name" "kernel $kernel not installed (make deps)"
 		return

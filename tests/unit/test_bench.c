@@ -197,6 +197,87 @@ static void test_guest_program(void **state __unused)
 	free(b_path);
 }
 
+/* ---- stop conditions and pacing ---- */
+
+static void ctx_init(struct bench_ctx *c, struct bench_opts *o, struct bench_result *r)
+{
+	memset(c, 0, sizeof(*c));
+	memset(r, 0, sizeof(*r));
+	c->o = o;
+	c->w = &bench_affinity;
+	c->res = r;
+	c->uncertain = json_object_new_object();
+	pthread_mutex_init(&c->lock, NULL);
+}
+
+static void test_stop_conditions(void **state __unused)
+{
+	struct bench_result r;
+	struct bench_opts o;
+	struct bench_ctx c;
+	uint64_t n = 0;
+	uint64_t t0;
+
+	/* --ops: exactly N handed out, an unclaimed one is handed out again */
+	bench_opts_init(&o);
+	o.ops = 10;
+	ctx_init(&c, &o, &r);
+	bench_begin(&c);
+	while (bench_next_op(&c)) {
+		if (++n == 3) {
+			bench_op_unclaim(&c); /* a skipped item: not an operation */
+			continue;
+		}
+		bench_op_done(&c);
+	}
+	bench_end(&c);
+	assert_int_equal(c.done, 10);
+	assert_int_equal(n, 11);
+	assert_string_equal(c.stop_reason, "ops");
+
+	/* --timeout caps a run whose --ops would never be reached */
+	bench_opts_init(&o);
+	o.ops = UINT64_MAX;
+	o.timeout_ns = 50000000ull;
+	ctx_init(&c, &o, &r);
+	t0 = now_ns();
+	bench_begin(&c);
+	while (bench_next_op(&c))
+		bench_op_done(&c);
+	assert_string_equal(c.stop_reason, "timeout");
+	assert_true(now_ns() - t0 < 5000000000ull);
+
+	/* --rate: operation i is not handed out before t0 + i / rate */
+	bench_opts_init(&o);
+	o.ops = 6;
+	o.rate = 50;
+	ctx_init(&c, &o, &r);
+	bench_begin(&c);
+	while (bench_next_op(&c))
+		bench_op_done(&c);
+	assert_true(now_ns() - c.t_start >= 100000000ull); /* op 5 at 5/50 s */
+	assert_int_equal(c.done, 6);
+
+	/* a stop request (SIGINT/SIGTERM) ends the run at once */
+	bench_opts_init(&o);
+	o.duration_ns = 60000000000ull;
+	ctx_init(&c, &o, &r);
+	bench_begin(&c);
+	itsperf_stop = 1;
+	assert_false(bench_next_op(&c));
+	itsperf_stop = 0;
+	assert_string_equal(c.stop_reason, "signal");
+
+	/* expectations add up per phase, extras apart */
+	bench_expect(&c, BENCH_PHASE_RUN, ITS_CMD_MOVI, 3);
+	bench_expect_extra(&c, BENCH_PHASE_RUN, ITS_CMD_MOVI, 2, "why");
+	assert_int_equal(r.expected[BENCH_PHASE_RUN].n[ITS_CMD_MOVI], 3);
+	assert_int_equal(r.extra[BENCH_PHASE_RUN].n[ITS_CMD_MOVI], 2);
+	assert_string_equal(json_object_get_string(json_object_object_get(c.uncertain, "MOVI")),
+			    "why");
+	json_object_put(c.uncertain);
+}
+
 /* ---- distributions ---- */
 
 static void test_metric(void **state __unused)
@@ -592,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_rebind_expect),
 		cmocka_unit_test(test_guest_program),
+		cmocka_unit_test(test_stop_conditions),
 		cmocka_unit_test(test_metric),
 		cmocka_unit_test(test_journal_round_trip),
 		cmocka_unit_test(test_journal_parse_errors),
