@@ -201,6 +201,7 @@ static bool move_irq(struct bench_ctx *c, struct aff_state *s, struct aff_irq *a
 	t0 = now_ns();
 	err = host_write(path, cpu);
 	if (err == -EIO || err == -EINVAL || err == -EPERM) {
+		/* nothing changed (6.1 keeps managed irqs' file writable and returns EIO) */
 		kill_irq(c, s, a,
 			 "the kernel refused the affinity write (%s): managed or "
 			 "non-balanceable interrupt",
@@ -259,6 +260,14 @@ static void report(struct bench_ctx *c, struct aff_state *s)
 	bench_set(c, "movi_by_source_cpu", bench_per_cpu_json(s->moves_from, c->nr_possible));
 }
 
+static const char *cpus_str(const struct bench_ctx *c)
+{
+	static char buf[256];
+
+	bench_cpus_string(c, buf, sizeof(buf));
+	return buf;
+}
+
 static int affinity_run(struct bench_ctx *c)
 {
 	struct journal_restore_stats st;
@@ -290,6 +299,8 @@ static int affinity_run(struct bench_ctx *c)
 		ret = EXIT_FAIL;
 		goto out;
 	}
+	bench_line(c, "%d movable ITS interrupt(s), %d skipped, CPUs %s", s.live,
+		   (int)json_object_array_length(c->skipped), cpus_str(c));
 	bench_begin(c);
 	while (s.live && bench_next_op(c)) {
 		struct aff_irq *a;

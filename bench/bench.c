@@ -512,6 +512,16 @@ void bench_expect(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t,
 	__atomic_fetch_add(&c->res->expected[ph].n[t], n, __ATOMIC_RELAXED);
 }
 
+void bench_expect_extra(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n,
+			const char *why)
+{
+	__atomic_fetch_add(&c->res->extra[ph].n[t], n, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&c->lock);
+	if (why && !json_object_object_get_ex(c->uncertain, its_cmd_name(t), NULL))
+		json_object_object_add(c->uncertain, its_cmd_name(t), json_object_new_string(why));
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void add_msg(struct bench_ctx *c, struct json_object *list, const char *item,
 		    const char *fmt, va_list ap)
 {
@@ -566,6 +576,15 @@ void bench_note(struct bench_ctx *c, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	add_msg(c, c->notes, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void bench_line(struct bench_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_msg(c, c->lines, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -797,6 +816,7 @@ static void build_summary(struct bench_ctx *c, int ret)
 	struct json_object *s = json_object_new_object();
 	struct json_object *ph = json_object_new_object();
 	struct json_object *lat = json_object_new_object();
+	struct json_object *unc;
 	uint64_t end = c->t_end ? c->t_end : now_ns();
 	int i, t;
 
@@ -805,9 +825,13 @@ static void build_summary(struct bench_ctx *c, int ret)
 	r->partial = ret != EXIT_OK || !c->stop_reason || !strcmp(c->stop_reason, "signal") ||
 		     !strcmp(c->stop_reason, "timeout") || c->abort;
 	memset(&r->total, 0, sizeof(r->total));
-	for (i = 0; i < NR_BENCH_PHASES; i++)
-		for (t = 0; t < NR_ITS_CMDS; t++)
+	memset(&r->total_max, 0, sizeof(r->total_max));
+	for (i = 0; i < NR_BENCH_PHASES; i++) {
+		for (t = 0; t < NR_ITS_CMDS; t++) {
 			r->total.n[t] += r->expected[i].n[t];
+			r->total_max.n[t] += r->expected[i].n[t] + r->extra[i].n[t];
+		}
+	}
 
 	json_object_object_add(s, "workload", json_object_new_string(c->w->name));
 	json_object_object_add(s, "version", json_object_new_string(ITSPERF_VERSION));
@@ -823,9 +847,24 @@ static void build_summary(struct bench_ctx *c, int ret)
 		s, "rate_achieved",
 		json_object_new_double(r->duration_s > 0 ? (double)r->ops / r->duration_s : 0));
 	json_object_object_add(s, "expected_commands", counts_json(&r->total));
+	json_object_object_add(s, "expected_commands_max", counts_json(&r->total_max));
 	for (i = 0; i < NR_BENCH_PHASES; i++)
 		json_object_object_add(ph, phase_names[i], counts_json(&r->expected[i]));
 	json_object_object_add(s, "expected_commands_by_phase", ph);
+	unc = json_object_new_object();
+	json_object_object_foreach(c->uncertain, k0, v0)
+	{
+		struct json_object *u = json_object_new_object();
+		int ct = its_cmd_parse(k0);
+
+		json_object_object_add(
+			u, "max_extra",
+			json_object_new_uint64(ct >= 0 ? r->total_max.n[ct] - r->total.n[ct] : 0));
+		json_object_object_add(u, "why", json_object_get(v0));
+		json_object_object_add(unc, k0, u);
+	}
+	json_object_object_add(s, "uncertain_commands", unc);
+	json_object_object_add(s, "report", json_object_get(c->lines));
 	for (i = 0; i < r->nr_metrics; i++)
 		json_object_object_add(lat, r->metrics[i].name, bench_metric_json(&r->metrics[i]));
 	json_object_object_add(s, "latency", lat);
@@ -862,12 +901,21 @@ static void print_summary(FILE *f, struct bench_ctx *c)
 		(unsigned long long)r->ops, c->w->op, r->ops == 1 ? "" : "s", r->duration_s,
 		r->duration_s > 0 ? (double)r->ops / r->duration_s : 0.0,
 		c->stop_reason ? c->stop_reason : "error", r->partial ? " (partial)" : "");
+	n = json_object_array_length(c->lines);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  %s\n",
+			json_object_get_string(json_object_array_get_idx(c->lines, i)));
 	print_counts(f, "  expected ITS commands:", &r->total);
 	for (i = 0; i < NR_BENCH_PHASES; i++) {
 		char title[32];
 
 		snprintf(title, sizeof(title), "    %s:", phase_names[i]);
 		print_counts(f, title, &r->expected[i]);
+	}
+	if (memcmp(&r->total, &r->total_max, sizeof(r->total))) {
+		print_counts(f, "  at most:", &r->total_max);
+		json_object_object_foreach(c->uncertain, k0, v0)
+			fprintf(f, "    %s may exceed: %s\n", k0, json_object_get_string(v0));
 	}
 	for (i = 0; i < (size_t)r->nr_metrics; i++) {
 		struct bench_metric *m = &r->metrics[i];
@@ -951,6 +999,8 @@ int bench_workload_run_ex(const char *name, const struct bench_opts *o, struct b
 	c.errors = json_object_new_array();
 	c.notes = json_object_new_array();
 	c.extra = json_object_new_object();
+	c.uncertain = json_object_new_object();
+	c.lines = json_object_new_array();
 	install_stop_handlers();
 
 	ret = w->run(&c);
@@ -967,6 +1017,8 @@ int bench_workload_run_ex(const char *name, const struct bench_opts *o, struct b
 	json_object_put(c.errors);
 	json_object_put(c.notes);
 	json_object_put(c.extra);
+	json_object_put(c.uncertain);
+	json_object_put(c.lines);
 	pthread_mutex_destroy(&c.lock);
 	return ret;
 }

@@ -90,8 +90,16 @@ struct bench_result {
 	struct json_object *summary;
 	struct bench_metric metrics[BENCH_MAX_METRICS];
 	int nr_metrics;
+	/*
+	 * expected: what the workload caused for certain (the minimum). Some
+	 * counts depend on kernel choices userspace cannot see (a vCPU thread
+	 * rescheduled inside KVM_RUN, least-loaded CPU picks): up to extra more
+	 * may come; "uncertain_commands" in the summary says why.
+	 */
 	struct its_cmd_counts expected[NR_BENCH_PHASES];
-	struct its_cmd_counts total; /* sum over phases */
+	struct its_cmd_counts extra[NR_BENCH_PHASES];
+	struct its_cmd_counts total; /* sum of expected over phases */
+	struct its_cmd_counts total_max; /* total + every extra */
 	uint64_t ops;
 	double duration_s;
 	bool partial; /* stopped early by a signal, an error or the time cap */

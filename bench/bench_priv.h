@@ -72,6 +72,8 @@ struct bench_ctx {
 	struct json_object *errors;
 	struct json_object *notes;
 	struct json_object *extra; /* workload-specific summary fields */
+	struct json_object *uncertain; /* command type -> why it may exceed the expectation */
+	struct json_object *lines;
 	uint64_t nr_errors;
 };
 
@@ -93,6 +95,11 @@ bool bench_should_stop(struct bench_ctx *c);
 
 /* ---- what the summary says (thread-safe) ---- */
 void bench_expect(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n);
+/* up to n more commands of type t may come, for the reason given once per type */
+void bench_expect_extra(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n,
+			const char *why);
+/* a workload-specific line of the human summary (also kept in the JSON "report") */
+void bench_line(struct bench_ctx *c, const char *fmt, ...) __printf(2, 3);
 void bench_skip(struct bench_ctx *c, const char *item, const char *fmt, ...) __printf(3, 4);
 void bench_error(struct bench_ctx *c, const char *fmt, ...) __printf(2, 3);
 void bench_note(struct bench_ctx *c, const char *fmt, ...) __printf(2, 3);
@@ -131,6 +138,8 @@ int journal_open(const char *workload);
 int journal_note_affinity(int irq, const char *mask, int effective_cpu);
 int journal_note_binding(const char *bdf, const char *driver);
 int journal_note_module(const char *name);
+/* the device's network interfaces were up: bring them up after the binding is restored */
+int journal_note_netup(const char *bdf);
 int journal_note_mount(const char *path);
 /* the workload undid it itself (module unloaded): nothing left to restore */
 void journal_forget_module(const char *name);
@@ -149,7 +158,7 @@ const char *journal_dir(void);
 int bench_restore_main(int argc, char **argv);
 
 /* a journal file as read back (restore, tests) */
-enum jkind { J_AFFINITY, J_BINDING, J_MODULE, J_MOUNT };
+enum jkind { J_AFFINITY, J_BINDING, J_MODULE, J_MOUNT, J_NETUP };
 
 struct jentry {
 	enum jkind kind;
@@ -200,6 +209,12 @@ int host_pci_msi_irqs(const char *bdf, int *irqs, int max);
 /* sysfs directory of the PCI function above a block device ("vda", "/dev/vda") */
 int host_blockdev_pci(const char *dev, char *bdf, size_t len);
 const char *host_kvm_mode(void); /* from the kernel command line */
+/* network interfaces below a PCI function; returns how many (names: at most max) */
+int host_pci_netdevs(const char *bdf, char (*names)[16], int max);
+bool host_netdev_is_up(const char *ifname);
+int host_netdev_set_up(const char *ifname);
+/* set every interface of the PCI function up; 0, -1 if one failed */
+int host_pci_netdevs_up(const char *bdf);
 
 /* ---- the device guard (guard.c): what a device must not be taken from ---- */
 /*

@@ -10,8 +10,9 @@
  *   - holds a block device open by another (holders/: dm, md, bcache);
  *   - is the interface of an IPv4 or IPv6 default route, directly or below
  *     a bridge, bond or VLAN (lower_* links) - that also covers NFS roots;
- *   - is a network interface that is up: rebinding would drop its
- *     addresses and routes.
+ *   - is a network interface with addresses or routes: rebinding would
+ *     drop them (an interface that is only up is brought up again by the
+ *     rebind workload itself).
  * Everything is read relative to a root directory so that the unit tests
  * can run it against fixture trees of proc/ and sys/.
  */
@@ -257,7 +258,7 @@ static void check_holders(struct guard *g)
 			continue;
 		while ((h = readdir(hd)))
 			if (h->d_name[0] != '.')
-				reason(g, "block device %s is held by %s", de->d_name, h->d_name);
+				reason(g, "has block device %s held by %s", de->d_name, h->d_name);
 		closedir(hd);
 	}
 	closedir(d);
@@ -326,13 +327,51 @@ static void check_default_routes(struct guard *g)
 	free(text);
 }
 
-static void check_up_interfaces(struct guard *g)
+/*
+ * Addresses and routes of an interface: an IPv4 address always brings a
+ * route (/proc/net/route), a global/site IPv6 address shows in if_inet6
+ * (link-local ones come back by themselves when the link is up again).
+ */
+static bool iface_configured(const struct guard *g, const char *ifname, char *what, size_t len)
+{
+	char name[64], addr[64];
+	unsigned int scope;
+	char *save = NULL;
+	char *line;
+	char *text;
+	bool hit = false;
+
+	text = read_rel(g, "/proc/net/route");
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !hit;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%63s", name) == 1 && !strcmp(name, ifname)) {
+			snprintf(what, len, "IPv4 routes");
+			hit = true;
+		}
+	free(text);
+	text = read_rel(g, "/proc/net/if_inet6");
+	save = NULL;
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !hit;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* address ifindex prefixlen scope flags name */
+		if (sscanf(line, "%63s %*x %*x %x %*x %63s", addr, &scope, name) != 3)
+			continue;
+		if (!strcmp(name, ifname) && scope != 0x20 && scope != 0x10) {
+			snprintf(what, len, "IPv6 address %.32s", addr);
+			hit = true;
+		}
+	}
+	free(text);
+	return hit;
+}
+
+static void check_configured_interfaces(struct guard *g)
 {
 	char real[PATH_MAX];
 	char rel[PATH_MAX];
+	char what[64];
 	struct dirent *de;
 	DIR *d;
-	char *s;
 
 	pathfmt(rel, sizeof(rel), "%s/sys/class/net", g->root);
 	d = opendir(rel);
@@ -344,12 +383,9 @@ static void check_up_interfaces(struct guard *g)
 		pathfmt(rel, sizeof(rel), "/sys/class/net/%s/device", de->d_name);
 		if (!resolve(g, rel, real) || !under(real, g->dev))
 			continue;
-		pathfmt(rel, sizeof(rel), "/sys/class/net/%s/flags", de->d_name);
-		s = read_rel(g, rel);
-		if (s && strtoul(s, NULL, 16) & 0x1) /* IFF_UP */
-			reason(g, "interface %s is up: a rebind drops its addresses and routes",
-			       de->d_name);
-		free(s);
+		if (iface_configured(g, de->d_name, what, sizeof(what)))
+			reason(g, "has interface %s configured (%s): a rebind drops them",
+			       de->d_name, what);
 	}
 	closedir(d);
 }
@@ -377,6 +413,6 @@ int guard_device_in_use(const char *root, const char *devpath, char *why, size_t
 	check_swaps(&g);
 	check_holders(&g);
 	check_default_routes(&g);
-	check_up_interfaces(&g);
+	check_configured_interfaces(&g);
 	return g.hits ? 1 : 0;
 }

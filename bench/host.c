@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -260,4 +263,89 @@ const char *host_kvm_mode(void)
 	}
 	free(cmd);
 	return mode;
+}
+
+int host_pci_netdevs(const char *bdf, char (*names)[IFNAMSIZ], int max)
+{
+	char path[PATH_MAX];
+	char dev[PATH_MAX];
+	char real[PATH_MAX];
+	struct dirent *de;
+	size_t n;
+	int nr = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	if (!realpath(path, dev))
+		return -1;
+	n = strlen(dev);
+	d = opendir("/sys/class/net");
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= IFNAMSIZ)
+			continue;
+		if (snprintf(path, sizeof(path), "/sys/class/net/%s/device", de->d_name) >=
+			    (int)sizeof(path) ||
+		    !realpath(path, real))
+			continue;
+		if (strncmp(real, dev, n) || (real[n] && real[n] != '/'))
+			continue;
+		if (nr < max)
+			snprintf(names[nr], IFNAMSIZ, "%s", de->d_name);
+		nr++;
+	}
+	closedir(d);
+	return nr;
+}
+
+static int ifflags(const char *ifname, short set, short *flags)
+{
+	struct ifreq ifr;
+	int fd;
+	int ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!ret && set && !(ifr.ifr_flags & set)) {
+		ifr.ifr_flags |= set;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (ret)
+		ret = -errno;
+	else if (flags)
+		*flags = ifr.ifr_flags;
+	close(fd);
+	return ret;
+}
+
+bool host_netdev_is_up(const char *ifname)
+{
+	short flags = 0;
+
+	return !ifflags(ifname, 0, &flags) && (flags & IFF_UP);
+}
+
+int host_netdev_set_up(const char *ifname)
+{
+	return ifflags(ifname, IFF_UP, NULL);
+}
+
+int host_pci_netdevs_up(const char *bdf)
+{
+	char names[16][IFNAMSIZ];
+	int n = host_pci_netdevs(bdf, names, 16);
+	int ret = 0;
+	int i;
+
+	for (i = 0; i < n && i < 16; i++)
+		if (host_netdev_set_up(names[i]))
+			ret = -1;
+	return n < 0 ? -1 : ret;
 }

@@ -333,10 +333,11 @@ static int hvc_run(struct bench_ctx *c)
 			    (unsigned long long)hi.bad_returns);
 		ret = EXIT_FAIL;
 	}
-	bench_note(c,
-		   "function %s (%s + 64): the host handler answers NOT_SUPPORTED; "
-		   "counter %llu Hz, %.1f ns resolution",
-		   hi.func_id, hi.last, (unsigned long long)hi.cntfrq, 1e9 / (double)hi.cntfrq);
+	bench_line(c,
+		   "mode %s, function %s (%s + 64, answered NOT_SUPPORTED), counter %llu Hz "
+		   "(%.1f ns resolution)",
+		   hi.mode, hi.func_id, hi.last, (unsigned long long)hi.cntfrq,
+		   1e9 / (double)hi.cntfrq);
 	report(c, &r, &hi, path);
 	if (!c->done)
 		ret = EXIT_FAIL;

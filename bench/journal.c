@@ -12,6 +12,8 @@
  *   workload <name>
  *   affinity <irq> <smp_affinity_list> <effective cpu>
  *   binding <bdf> <driver or ->    the original driver ("-": none)
+ *   netup <bdf>                    its network interfaces were up (restored after
+ *                                  the binding: written before the binding record)
  *   module <name>                  a module this run loaded
  *   mount <path>                   a filesystem this run mounted (debugfs)
  *
@@ -102,12 +104,24 @@ static bool pid_alive(int pid, unsigned long long starttime)
 static int restore_affinity(const struct jentry *e, struct journal_restore_stats *st, bool dry)
 {
 	char path[64];
+	char *cur;
 	char *before;
 	char *after;
 	int b, a;
 	int err;
 
 	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", e->irq);
+	cur = host_read_str("%s", path);
+	if (!cur && errno == ENOENT) {
+		info_msg("restore: irq %d is gone (device removed): nothing to restore", e->irq);
+		return 0;
+	}
+	/* already as found: no write (a refused or never-made change, or restored before) */
+	if (cur && !strcmp(cur, e->val)) {
+		free(cur);
+		return 0;
+	}
+	free(cur);
 	if (dry) {
 		printf("  would write %s to %s\n", e->val, path);
 		return 0;
@@ -223,9 +237,24 @@ static int restore_mount(const struct jentry *e, bool dry)
 	return 0;
 }
 
+static int restore_netup(const struct jentry *e, bool dry)
+{
+	if (dry) {
+		printf("  would set the network interfaces of %s up\n", e->obj);
+		return 0;
+	}
+	if (host_pci_netdevs_up(e->obj)) {
+		err_msg("restore: setting the interfaces of %s up failed", e->obj);
+		return -1;
+	}
+	return 0;
+}
+
 static int restore_entry(const struct jentry *e, struct journal_restore_stats *st, bool dry)
 {
 	switch (e->kind) {
+	case J_NETUP:
+		return restore_netup(e, dry);
 	case J_AFFINITY:
 		return restore_affinity(e, st, dry);
 	case J_BINDING:
@@ -252,6 +281,9 @@ static const char *entry_str(const struct jentry *e, char *buf, size_t len)
 		break;
 	case J_MOUNT:
 		snprintf(buf, len, "mount %s", e->val);
+		break;
+	case J_NETUP:
+		snprintf(buf, len, "PCI %s interfaces up", e->obj);
 		break;
 	}
 	return buf;
@@ -394,6 +426,19 @@ int journal_note_module(const char *name)
 	return ret;
 }
 
+int journal_note_netup(const char *bdf)
+{
+	struct jentry e = { .kind = J_NETUP, .irq = -1 };
+	char *line;
+	int ret;
+
+	snprintf(e.obj, sizeof(e.obj), "%s", bdf);
+	line = xasprintf("netup %s\n", e.obj);
+	ret = journal_add(&e, line);
+	free(line);
+	return ret;
+}
+
 int journal_note_mount(const char *path)
 {
 	struct jentry e = { .kind = J_MOUNT, .irq = -1 };
@@ -519,6 +564,9 @@ int journal_parse(const char *path, const char *text, struct jfile *f)
 			   !host_pci_bdf_normalize(a, e.obj, sizeof(e.obj))) {
 			e.kind = J_BINDING;
 			snprintf(e.val, sizeof(e.val), "%s", b);
+		} else if (sscanf(line, "netup %255s", a) == 1 &&
+			   !host_pci_bdf_normalize(a, e.obj, sizeof(e.obj))) {
+			e.kind = J_NETUP;
 		} else if (sscanf(line, "module %63s", a) == 1) {
 			e.kind = J_MODULE;
 			snprintf(e.obj, sizeof(e.obj), "%.63s", a);
@@ -597,8 +645,16 @@ static int scan_stale(const char *dir, bool *found_stale)
 	return 0;
 }
 
-static int restore_file(const char *path, bool force, bool dry, int *failed)
+struct restore_opts {
+	bool force;
+	bool dry;
+	bool forget;
+};
+
+static int restore_file(const char *path, const struct restore_opts *ro, int *failed)
 {
+	bool force = ro->force;
+	bool dry = ro->dry;
 	char *bid = boot_id();
 	struct journal_restore_stats st = { 0 };
 	char what[400];
@@ -609,9 +665,14 @@ static int restore_file(const char *path, bool force, bool dry, int *failed)
 
 	text = read_file(path, NULL);
 	if (!text || journal_parse(path, text, &f)) {
+		if (ro->forget && !dry) {
+			printf("%s: unreadable, removed (--forget)\n", path);
+			unlink(path);
+		} else {
+			(*failed)++;
+		}
 		free(text);
 		free(bid);
-		(*failed)++;
 		return -1;
 	}
 	free(text);
@@ -625,6 +686,15 @@ static int restore_file(const char *path, bool force, bool dry, int *failed)
 		printf("%s: run %d (%s) is still running: it restores the host when it ends "
 		       "(stop it, or --force)\n",
 		       path, f.pid, f.workload);
+		goto out;
+	}
+	if (ro->forget) {
+		printf("%s: %s %d change(s) of run %d (%s) without undoing them:\n", path,
+		       dry ? "would forget" : "forgetting", f.n, f.pid, f.workload);
+		for (i = 0; i < f.n; i++)
+			printf("  %s\n", entry_str(&f.e[i], what, sizeof(what)));
+		if (!dry)
+			unlink(path);
 		goto out;
 	}
 	printf("%s: undoing %d change(s) of run %d (%s)\n", path, f.n, f.pid, f.workload);
@@ -659,9 +729,8 @@ out:
 
 int bench_restore_main(int argc, char **argv)
 {
+	struct restore_opts ro = { 0 };
 	const char *dirs[2];
-	bool force = false;
-	bool dry = false;
 	int nr_dirs = 0;
 	int found = 0;
 	int failed = 0;
@@ -669,14 +738,18 @@ int bench_restore_main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--force")) {
-			force = true;
+			ro.force = true;
 		} else if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
-			dry = true;
+			ro.dry = true;
+		} else if (!strcmp(argv[i], "--forget")) {
+			ro.forget = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: itsperf bench restore [--force] [--dry-run]\n"
+			printf("usage: itsperf bench restore [--force] [--dry-run] [--forget]\n"
 			       "Undo the changes of bench runs that were killed (journal in %s).\n"
 			       "  --force    also journals of runs that are still running\n"
-			       "  --dry-run  only say what would be done\n",
+			       "  --dry-run  only say what would be done\n"
+			       "  --forget   list the changes and remove the journals without\n"
+			       "             undoing anything (after fixing the host by hand)\n",
 			       journal_dir());
 			return EXIT_OK;
 		} else {
@@ -700,7 +773,7 @@ int bench_restore_main(int argc, char **argv)
 				continue;
 			path = xasprintf("%s/%s", dirs[i], de->d_name);
 			found++;
-			restore_file(path, force, dry, &failed);
+			restore_file(path, &ro, &failed);
 			free(path);
 		}
 		closedir(d);

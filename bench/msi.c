@@ -257,9 +257,11 @@ static int msi_run(struct bench_ctx *c)
 	if (!its)
 		bench_note(c, "%s has no ITS-backed MSI vector: interrupts not counted",
 			   c->o->devices[0]);
-	else if (!c->o->quiet)
-		printf("bench msi: %llu interrupts on %d ITS vector(s) of %s, %.1f/s\n",
-		       (unsigned long long)(i1 - i0), its, s.bdf, secs > 0 ? (i1 - i0) / secs : 0);
+	else
+		bench_line(c, "interrupts: %llu on %d ITS vector(s) of %s, %.1f/s, %.2f per I/O",
+			   (unsigned long long)(i1 - i0), its, s.bdf,
+			   secs > 0 ? (i1 - i0) / secs : 0,
+			   c->done ? (double)(i1 - i0) / (double)c->done : 0);
 	free(pc0);
 	free(pc1);
 	if (!c->done)

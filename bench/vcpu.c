@@ -33,6 +33,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -418,51 +419,143 @@ static int count_its_dt(const char *dir, int depth)
 	return n;
 }
 
-static void vcpu_expect(struct bench_ctx *c, struct vm *vm, int nr_its)
+/*
+ * What the GIC driver says at boot about GICv4 (gic_init_bases(): "GICv4
+ * features: DirectLPI RVPEID ...") and the vPE proxy device that stands in
+ * for DirectLPI ("GICv4 proxy device (N slots)"). Read from the kernel log;
+ * on a host up long enough to have lost it, GICv4.0 without DirectLPI is
+ * assumed and said so.
+ */
+struct gicv4_info {
+	bool known;
+	bool direct_lpi;
+	bool v41; /* RVPEID */
+	bool single_vmovp;
+	int proxy_slots;
+};
+
+static void gicv4_probe(struct gicv4_info *gi)
 {
-	uint64_t runs = 0, csw = 0, moved = 0;
-	struct json_object *m;
-	struct json_object *unc = json_object_new_object();
+	char *log = NULL;
+	char *p;
+	int len;
+
+	memset(gi, 0, sizeof(*gi));
+	len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	if (len > 0) {
+		log = xmalloc(len + 1);
+		len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, len);
+		log[len > 0 ? len : 0] = '\0';
+	}
+	p = log ? strstr(log, "GICv4 features:") : NULL;
+	if (p) {
+		char *eol = strchr(p, '\n');
+
+		if (eol)
+			*eol = '\0';
+		gi->known = true;
+		gi->direct_lpi = strstr(p, "DirectLPI") != NULL;
+		gi->v41 = strstr(p, "RVPEID") != NULL;
+		if (eol)
+			*eol = '\n';
+	}
+	if (log && strstr(log, "Single VMOVP capable"))
+		gi->single_vmovp = true;
+	p = log ? strstr(log, "GICv4 proxy device (") : NULL;
+	if (p)
+		gi->proxy_slots = atoi(p + strlen("GICv4 proxy device ("));
+	free(log);
+}
+
+static int possible_cpus(void)
+{
+	uint64_t mask[BENCH_MAX_CPUS / 64];
+	char *s = host_read_str("/sys/devices/system/cpu/possible");
+	int i, last = 0;
+
+	if (!s || host_cpulist(s, mask, BENCH_MAX_CPUS) <= 0) {
+		free(s);
+		return (int)sysconf(_SC_NPROCESSORS_CONF);
+	}
+	free(s);
+	for (i = 0; i < BENCH_MAX_CPUS; i++)
+		if (mask[i / 64] & (1ull << (i % 64)))
+			last = i;
+	return last + 1;
+}
+
+/*
+ * Expected commands with GICv4 (measured on Debian 6.12 and 6.1, GICv4.0
+ * without DirectLPI under QEMU, see bench/README.md), for nr vPEs on nits
+ * v4 ITSs, runs KVM_RUN ioctls and csw context switches of the vCPU threads:
+ *   setup:    VMAPP nr*nits + VINVALL nr*nits (each + VSYNC)
+ *   run:      CLEAR runs (+ csw: a reschedule inside KVM_RUN is one more load),
+ *             MAPTI nr (first doorbell CLEAR maps the vPE in the proxy device;
+ *             more when nr > proxy slots: evictions, each with a DISCARD),
+ *             VMOVP (+ proxy MOVI) up to nr + migrations;
+ *   teardown: VMAPP nr*nits (V=0) + DISCARD of the proxy events still mapped.
+ * Without the proxy (DirectLPI) the doorbell is cleared by a register write:
+ * no CLEAR, MAPTI, DISCARD, MOVI. GICv4.1 is not modelled beyond VMAPP.
+ */
+static void vcpu_expect(struct bench_ctx *c, struct vm *vm, int nr_its, const struct gicv4_info *gi)
+{
+	uint64_t runs = 0, csw = 0, migr = 0;
+	uint64_t nr = 0, vmovp;
+	uint64_t evict = 0;
+	int slots = gi->proxy_slots;
+	bool proxy = !gi->direct_lpi && !gi->v41;
 	int i;
 
 	for (i = 0; i < vm->nr; i++) {
 		runs += vm->v[i].runs;
 		csw += vm->v[i].csw;
+		migr += vm->v[i].migrations;
+		nr += vm->v[i].runs > 0;
 	}
-	/* setup, when the vITS is created: map and invalidate every vPE on every v4 ITS */
+	if (!slots) {
+		/* its_init_vpe_domain(): one slot per possible CPU, rounded up */
+		slots = 1;
+		while (slots < possible_cpus())
+			slots <<= 1;
+	}
 	bench_expect(c, BENCH_PHASE_SETUP, ITS_CMD_VMAPP, (uint64_t)vm->nr * nr_its);
-	bench_expect(c, BENCH_PHASE_SETUP, ITS_CMD_VINVALL, (uint64_t)vm->nr * nr_its);
-	bench_expect(c, BENCH_PHASE_SETUP, ITS_CMD_VSYNC, 2ull * vm->nr * nr_its);
-	/* run: one doorbell CLEAR per vcpu_load(), the first one maps the proxy event */
-	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_CLEAR, runs);
-	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_MAPTI, vm->nr);
-	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_SYNC, runs + vm->nr);
-	/* teardown: unmap the vPEs and the proxy events */
 	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_VMAPP, (uint64_t)vm->nr * nr_its);
 	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_VSYNC, (uint64_t)vm->nr * nr_its);
-	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_DISCARD, vm->nr);
-	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_SYNC, vm->nr);
-	/* a reschedule inside KVM_RUN is one more load; a new CPU one VMOVP (+ proxy MOVI) */
-	moved = vm->nr;
-	m = json_object_new_object();
-	json_object_object_add(m, "min", json_object_new_uint64(0));
-	json_object_object_add(m, "max", json_object_new_uint64(csw));
-	json_object_object_add(
-		m, "why",
-		json_object_new_string(
-			"each context switch of a vCPU thread inside KVM_RUN is one more vcpu_load() "
-			"(CLEAR + SYNC)"));
-	json_object_object_add(unc, "CLEAR", m);
-	m = json_object_new_object();
-	json_object_object_add(m, "min", json_object_new_uint64(0));
-	json_object_object_add(m, "max", json_object_new_uint64(moved * nr_its));
-	json_object_object_add(
-		m, "why",
-		json_object_new_string(
-			"the first load on the pinned CPU moves the vPE if it was mapped elsewhere "
-			"(VMOVP + VSYNC, and a MOVI + SYNC of the proxy doorbell event)"));
-	json_object_object_add(unc, "VMOVP", m);
-	bench_set(c, "uncertain_commands", unc);
+	if (gi->v41) {
+		bench_note(c, "GICv4.1 (RVPEID): only VMAPP is predicted");
+		return;
+	}
+	bench_expect(c, BENCH_PHASE_SETUP, ITS_CMD_VINVALL, (uint64_t)vm->nr * nr_its);
+	bench_expect(c, BENCH_PHASE_SETUP, ITS_CMD_VSYNC, 2ull * vm->nr * nr_its);
+	vmovp = (nr + migr) * (gi->single_vmovp ? 1 : nr_its);
+	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_VMOVP, vmovp,
+			   "a vPE moves (VMOVP + VSYNC, and a MOVI + SYNC of its proxy doorbell "
+			   "event) when its vCPU thread first loads on a CPU other than the one "
+			   "it was mapped to, or migrates");
+	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_VSYNC, vmovp, NULL);
+	if (!proxy)
+		return;
+	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_CLEAR, runs);
+	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_CLEAR, csw,
+			   "each context switch of a vCPU thread inside KVM_RUN is one more "
+			   "vcpu_load(), i.e. one more doorbell CLEAR + SYNC");
+	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_MAPTI, nr);
+	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_SYNC, runs + nr);
+	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_DISCARD,
+		     nr < (uint64_t)slots ? nr : (uint64_t)slots);
+	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_SYNC,
+		     nr < (uint64_t)slots ? nr : (uint64_t)slots);
+	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_MOVI, vmovp, NULL);
+	if (nr > (uint64_t)slots) {
+		evict = runs + csw;
+		bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_MAPTI, evict,
+				   "more vPEs than vPE proxy slots: a doorbell CLEAR may evict "
+				   "another vPE's proxy event (DISCARD) and map its own (MAPTI)");
+		bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_DISCARD, evict, NULL);
+		bench_line(c, "%llu vPEs share %d vPE proxy slots: MAPTI/DISCARD churn",
+			   (unsigned long long)nr, slots);
+	}
+	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_SYNC, csw + vmovp + 2 * evict, NULL);
 }
 
 static void report(struct bench_ctx *c, struct vm *vm, struct bench_metric *lat, int doorbells,
@@ -498,6 +591,7 @@ static void report(struct bench_ctx *c, struct vm *vm, struct bench_metric *lat,
 static int vcpu_run(struct bench_ctx *c)
 {
 	struct vm vm = { .kvm = -1, .fd = -1, .gic = -1, .its = -1 };
+	struct gicv4_info gi = { 0 };
 	struct bench_metric *lat;
 	int before, doorbells;
 	int ret = EXIT_OK;
@@ -524,15 +618,21 @@ static int vcpu_run(struct bench_ctx *c)
 		if (doorbells > 0)
 			bench_note(c, "no ITS node in the device tree (ACPI?): assuming one ITS");
 	}
-	bench_note(c, "arch counter %llu Hz: %.1f ns resolution", (unsigned long long)vm.cntfrq,
-		   1e9 / (double)vm.cntfrq);
-	if (doorbells > 0)
-		bench_note(c, "GICv4: %d vPE doorbell(s) appeared: vPEs mapped on %d ITS",
-			   doorbells, nr_its);
-	else
-		bench_note(c, "no vPE doorbell appeared: GICv3 (or GICv4 disabled: "
+	bench_line(c, "kvm mode %s, arch counter %llu Hz (%.1f ns resolution)", host_kvm_mode(),
+		   (unsigned long long)vm.cntfrq, 1e9 / (double)vm.cntfrq);
+	if (doorbells > 0) {
+		gicv4_probe(&gi);
+		bench_line(c, "GICv4%s: %d vPE doorbell(s) appeared, vPEs mapped on %d ITS%s",
+			   gi.v41 ? ".1" : ".0", doorbells, nr_its,
+			   gi.direct_lpi ? ", DirectLPI" : ", no DirectLPI (vPE proxy device)");
+		if (!gi.known)
+			bench_note(c, "the boot log no longer tells the GICv4 features: GICv4.0 "
+				      "without DirectLPI assumed");
+	} else {
+		bench_line(c, "no vPE doorbell appeared: GICv3 (or GICv4 disabled: "
 			      "kvm-arm.vgic_v4_enable=1): the vITS is emulated, no ITS command "
 			      "expected");
+	}
 	for (i = 0; i < vm.nr; i++)
 		bench_metric_init(&vm.v[i].lat, "kvm_run_roundtrip", "ns", NULL);
 	bench_begin(c);
@@ -549,7 +649,7 @@ static int vcpu_run(struct bench_ctx *c)
 			pthread_join(vm.v[i].tid, NULL);
 	bench_end(c);
 	if (doorbells > 0)
-		vcpu_expect(c, &vm, nr_its);
+		vcpu_expect(c, &vm, nr_its, &gi);
 	report(c, &vm, lat, doorbells, nr_its);
 	if (c->abort || !c->done)
 		ret = EXIT_FAIL;
