@@ -332,13 +332,26 @@ static int pick_collectors(const struct run_opts *o, struct collector **cs)
 	char *copy;
 	char *save = NULL;
 	char *tok;
+	int pass;
 	int n = 0;
 	int i;
 
 	if (!o->collectors) {
-		for (i = 0; i < collector_count() && n < MAX_COLLECTORS; i++)
-			if (!strstr(collector_at(i)->name, "selftest"))
-				cs[n++] = collector_at(i);
+		/*
+		 * BPF first: the first writer of a metric keeps its plain name
+		 * (results/README.md), and BPF is the primary, cheaper source;
+		 * ftrace's numbers of the same thing become NAME:ftrace.
+		 */
+		for (pass = 0; pass < 2; pass++) {
+			for (i = 0; i < collector_count() && n < MAX_COLLECTORS; i++) {
+				struct collector *c = collector_at(i);
+
+				if (strstr(c->name, "selftest") ||
+				    str_starts(c->name, "bpf:") != (pass == 0))
+					continue;
+				cs[n++] = c;
+			}
+		}
 		return n;
 	}
 	copy = xstrdup(o->collectors);

@@ -138,8 +138,33 @@ static void print_checks(FILE *f, const struct result_data *d, const char *pfx)
 	}
 }
 
+static int metric_order_cmp(const void *a, const void *b)
+{
+	const struct result_metric *x = *(const struct result_metric *const *)a;
+	const struct result_metric *y = *(const struct result_metric *const *)b;
+	int d = area_rank(x->area) - area_rank(y->area);
+
+	if (d)
+		return d;
+	d = strcmp(x->area, y->area);
+	return d ? d : strverscmp(x->name, y->name);
+}
+
+/* metrics grouped by area (in the usual order), then by name */
+static const struct result_metric **metric_order(const struct result_data *d)
+{
+	const struct result_metric **o = xmalloc((d->nr_metrics + 1) * sizeof(*o));
+	int i;
+
+	for (i = 0; i < d->nr_metrics; i++)
+		o[i] = &d->metrics[i];
+	qsort(o, d->nr_metrics, sizeof(*o), metric_order_cmp);
+	return o;
+}
+
 static void report_text(FILE *f, const struct result_data *d, const char *title)
 {
+	const struct result_metric **order = metric_order(d);
 	const char *area = NULL;
 	double v[9];
 	int i;
@@ -148,7 +173,7 @@ static void report_text(FILE *f, const struct result_data *d, const char *title)
 	print_run_header(f, d, title);
 	print_checks(f, d, "# ");
 	for (i = 0; i < d->nr_metrics; i++) {
-		const struct result_metric *m = &d->metrics[i];
+		const struct result_metric *m = order[i];
 
 		if (!area || strcmp(area, m->area)) {
 			area = m->area;
@@ -168,10 +193,12 @@ static void report_text(FILE *f, const struct result_data *d, const char *title)
 		fprintf(f, "  %s\n", summary_src(m));
 	}
 	fprintf(f, "\n");
+	free(order);
 }
 
 static void report_markdown(FILE *f, const struct result_data *d, const char *title)
 {
+	const struct result_metric **order = metric_order(d);
 	double v[9];
 	int i;
 	int c;
@@ -189,7 +216,7 @@ static void report_markdown(FILE *f, const struct result_data *d, const char *ti
 		fprintf(f, "---:|");
 	fprintf(f, "---|\n");
 	for (i = 0; i < d->nr_metrics; i++) {
-		const struct result_metric *m = &d->metrics[i];
+		const struct result_metric *m = order[i];
 
 		fprintf(f, "| %s | %s | %s |", m->area, metric_short_name(m->name), m->unit);
 		summary_cols(&m->summary, v);
@@ -202,6 +229,7 @@ static void report_markdown(FILE *f, const struct result_data *d, const char *ti
 		fprintf(f, " %s |\n", summary_src(m));
 	}
 	fprintf(f, "\n");
+	free(order);
 }
 
 static void csv_field(FILE *f, const char *s)

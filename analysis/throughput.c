@@ -78,10 +78,12 @@ static int point_values(const struct run_group *g, const char *sweep, double x, 
 	return n;
 }
 
-static bool wanted(const struct metric_ref *m)
+/* pass 0: the rates (throughput.*), pass 1: per-command latency (cmd_latency.total.*) */
+static bool wanted(const struct metric_ref *m, int pass)
 {
-	return !strcmp(m->area, "throughput") || str_starts(m->name, "throughput.") ||
-	       str_starts(m->name, "cmd_latency.total.");
+	if (!pass)
+		return !strcmp(m->area, "throughput") || str_starts(m->name, "throughput.");
+	return str_starts(m->name, "cmd_latency.total.");
 }
 
 static int max_runs(const struct run_set *s)
@@ -131,20 +133,20 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 		fprintf(f, "x_name,x,metric,unit,stat,group,runs,median%s\n", co ? ",ratio,p" : "");
 	if (fmt == FMT_MARKDOWN)
 		fprintf(f, "```\n");
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < 2 * nr; i++) {
 		enum run_stat stats[2] = { STAT_P50, STAT_P99 };
 		int nst;
 
-		if (!wanted(&refs[i]))
+		if (!wanted(&refs[i % nr], i / nr))
 			continue;
 		shown++;
-		nst = refs[i].is_value ? 1 : 2;
+		nst = refs[i % nr].is_value ? 1 : 2;
 		for (k = 0; k < nst; k++) {
 			if (fmt == FMT_TEXT || fmt == FMT_EMAIL || fmt == FMT_MARKDOWN) {
-				fprintf(f, "\n%s%s%s (%s) vs %s\n", refs[i].name,
-					refs[i].is_value ? "" : " ",
-					refs[i].is_value ? "" : run_stat_name(stats[k]),
-					refs[i].unit, xname);
+				fprintf(f, "\n%s%s%s (%s) vs %s\n", refs[i % nr].name,
+					refs[i % nr].is_value ? "" : " ",
+					refs[i % nr].is_value ? "" : run_stat_name(stats[k]),
+					refs[i % nr].unit, xname);
 				fprintf(f, "  %12s", sweep ? sweep : "rate");
 				for (g = 0; g < s->nr_groups; g++) {
 					fprintf(f, " %12.12s", s->groups[g].name);
@@ -154,8 +156,8 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 				fprintf(f, "\n");
 			}
 			for (j = 0; j < nx; j++) {
-				int nb = point_values(&s->groups[0], sweep, xs[j], refs[i].name,
-						      stats[k], base);
+				int nb = point_values(&s->groups[0], sweep, xs[j],
+						      refs[i % nr].name, stats[k], base);
 				char xb[32];
 
 				if (!sweep && xs[j] == 0)
@@ -166,7 +168,8 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 					fprintf(f, "  %12s", xb);
 				for (g = 0; g < s->nr_groups; g++) {
 					int n = g ? point_values(&s->groups[g], sweep, xs[j],
-								 refs[i].name, stats[k], vals) :
+								 refs[i % nr].name, stats[k],
+								 vals) :
 						    nb;
 					const double *v = g ? vals : base;
 					double med = median_double(v, n);
@@ -174,11 +177,11 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 					char mb[32];
 
 					if (co && g && n && nb)
-						compare_values(base, nb, vals, n, refs[i].kind, co,
-							       co->seed + j, &c);
+						compare_values(base, nb, vals, n, refs[i % nr].kind,
+							       co, co->seed + j, &c);
 					if (fmt == FMT_TEXT || fmt == FMT_EMAIL ||
 					    fmt == FMT_MARKDOWN) {
-						fmt_value(mb, sizeof(mb), med, refs[i].unit);
+						fmt_value(mb, sizeof(mb), med, refs[i % nr].unit);
 						if (n > 1)
 							snprintf(mb + strlen(mb),
 								 sizeof(mb) - strlen(mb), " (%d)",
@@ -198,9 +201,10 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 					} else if (fmt == FMT_CSV && n) {
 						fprintf(f, "%s,%.10g,%s,%s,%s,%s,%d,%.10g",
 							sweep ? sweep : "offered_rate", xs[j],
-							refs[i].name, refs[i].unit,
-							refs[i].is_value ? "value" :
-									   run_stat_name(stats[k]),
+							refs[i % nr].name, refs[i % nr].unit,
+							refs[i % nr].is_value ?
+								"value" :
+								run_stat_name(stats[k]),
 							s->groups[g].name, n, med);
 						if (co)
 							fprintf(f, ",%.6g,%.6g", c.ratio, c.p);
@@ -216,14 +220,14 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 							o, "x", json_object_new_double(xs[j]));
 						json_object_object_add(
 							o, "metric",
-							json_object_new_string(refs[i].name));
+							json_object_new_string(refs[i % nr].name));
 						json_object_object_add(
 							o, "unit",
-							json_object_new_string(refs[i].unit));
+							json_object_new_string(refs[i % nr].unit));
 						json_object_object_add(
 							o, "stat",
 							json_object_new_string(
-								refs[i].is_value ?
+								refs[i % nr].is_value ?
 									"value" :
 									run_stat_name(stats[k])));
 						json_object_object_add(

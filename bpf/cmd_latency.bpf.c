@@ -127,6 +127,7 @@ static __always_inline void send_exit(void)
 	bp = locked > v->queue_wait ? locked - v->queue_wait : 0;
 	cw = v->wait_end - v->wait_start;
 	record(v->builder, v->kind, PART_QUEUE_WAIT, v->queue_wait);
+	record(v->builder, v->kind, PART_LOCKED, locked);
 	record(v->builder, v->kind, PART_BUILD_POST, bp);
 	record(v->builder, v->kind, PART_COMPLETION_WAIT, cw);
 	record(v->builder, v->kind, PART_UNACCOUNTED, now - v->wait_end);

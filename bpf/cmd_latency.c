@@ -61,6 +61,7 @@ static const struct bpf_fn_probe cl_probes[] = {
 static const char *const part_names[NR_CMD_PARTS] = {
 	[PART_TOTAL] = "total",
 	[PART_QUEUE_WAIT] = "queue_wait",
+	[PART_LOCKED] = "locked",
 	[PART_BUILD_POST] = "build_post",
 	[PART_COMPLETION_WAIT] = "completion_wait",
 	[PART_UNACCOUNTED] = "unaccounted",
@@ -72,6 +73,7 @@ static const char *const part_desc[NR_CMD_PARTS] = {
 	[PART_QUEUE_WAIT] =
 		"waiting for command queue space: its_allocate_entry() calls inside the "
 		"send (2 with a SYNC)",
+	[PART_LOCKED] = "its->lock held by this command: queue_wait + build_post",
 	[PART_BUILD_POST] = "holding its->lock: builder, flush, SYNC, CWRITER post, unlock "
 			    "(excl. queue wait)",
 	[PART_COMPLETION_WAIT] = "its_wait_for_range_completion(): polling CREADR, lock released",
@@ -85,6 +87,9 @@ static const char *const part_bound[NR_CMD_PARTS] = {
 		       "one entry and one exit probe cost",
 	[PART_QUEUE_WAIT] = "sum of its_allocate_entry() entry->return pairs; each includes one "
 			    "probe pair cost",
+	[PART_LOCKED] = "send entry -> its_wait_for_range_completion() entry: over-estimates the "
+			"hold by the raw_spin_lock_irqsave() acquisition (spinning if contended) "
+			"and the unlock; assumes its->lock is dropped right before the wait",
 	[PART_BUILD_POST] = "send entry -> completion-wait entry minus queue_wait: also includes "
 			    "raw_spin_lock_irqsave() acquisition (spinning if contended); assumes "
 			    "its->lock is released right before its_wait_for_range_completion() "
@@ -271,9 +276,10 @@ static void emit_type(struct result_run *r, struct type_stats *t)
 		bpf_emit_hist(r, &d, &t->h[part], CMD_LIN_WIDTH_NS, t->s[part].v, t->s[part].n);
 	}
 	if (t->h[PART_TOTAL].count) {
-		snprintf(name, sizeof(name), "cmd_latency.count.%s", t->type);
+		snprintf(name, sizeof(name), "count.cmd.%s", t->type);
 		d.name = name;
-		d.unit = "commands";
+		d.area = "count";
+		d.unit = "events";
 		d.kind = METRIC_COUNT;
 		d.desc = "ITS commands sent, by type (builder argument)";
 		d.error_bound = NULL;
@@ -292,6 +298,23 @@ static uint64_t total_commands(struct cl_priv *p)
 	return n;
 }
 
+/* results/README.md "counters": {"bpf": {"<CMD>": n}}, compared with ftrace and the workload */
+static struct json_object *cmd_counts_json(struct cl_priv *p)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *bpf = json_object_new_object();
+	int i;
+
+	for (i = 0; i < p->nr_types; i++)
+		if (strcmp(p->types[i].type, "CLEAR_PATH") && p->types[i].h[PART_TOTAL].count)
+			json_object_object_add(
+				bpf, p->types[i].type,
+				json_object_new_uint64(p->types[i].h[PART_TOTAL].count));
+	json_object_object_add(o, "bpf", bpf);
+	return o;
+}
+
+/* the collector's own consistency counters, kept with its overhead */
 static struct json_object *counters_json(struct cl_priv *p)
 {
 	struct json_object *o = json_object_new_object();
@@ -310,7 +333,7 @@ static struct json_object *counters_json(struct cl_priv *p)
 static int cl_emit(struct collector *c, struct result_run *r)
 {
 	struct cl_priv *p = c->priv;
-	struct json_object *o;
+	struct json_object *o, *ov;
 	int i;
 
 	if (collect(p) < 0)
@@ -320,13 +343,15 @@ static int cl_emit(struct collector *c, struct result_run *r)
 	o = json_object_new_object();
 	json_object_object_add(o, c->name, bpf_probes_json(c));
 	result_add_section(r, "probes", o);
+	result_add_section(r, "counters", cmd_counts_json(p));
+	ov = bpf_overhead_json(p->skel->obj, "its_command", total_commands(p),
+			       (p->t_stop - p->t_start) / 1e9);
+	json_object_object_add(ov, "dropped",
+			       json_object_new_uint64(bpf_percpu_u64_sum(p->skel->maps.counters,
+									 CNT_SAMPLES_DROPPED)));
+	json_object_object_add(ov, "counters", counters_json(p));
 	o = json_object_new_object();
-	json_object_object_add(o, c->name, counters_json(p));
-	result_add_section(r, "counters", o);
-	o = json_object_new_object();
-	json_object_object_add(o, c->name,
-			       bpf_overhead_json(p->skel->obj, "its_command", total_commands(p),
-						 (p->t_stop - p->t_start) / 1e9));
+	json_object_object_add(o, c->name, ov);
 	result_add_section(r, "overhead", o);
 	return 0;
 }

@@ -13,7 +13,9 @@
  *
  * total = queue_wait + build_post + completion_wait + unaccounted, each from
  * its own pair of probe timestamps; unaccounted is the error bound of the
- * split. Keyed by command type (the builder's address, named by kallsyms).
+ * split. locked = queue_wait + build_post is this command's its->lock hold
+ * (send entry -> completion-wait entry). Keyed by command type (the
+ * builder's address, named by kallsyms).
  */
 #ifndef ITSPERF_CMD_LATENCY_H
 #define ITSPERF_CMD_LATENCY_H
@@ -23,6 +25,7 @@
 enum cmd_part {
 	PART_TOTAL,
 	PART_QUEUE_WAIT,
+	PART_LOCKED, /* send entry -> completion-wait entry: queue_wait + build_post */
 	PART_BUILD_POST,
 	PART_COMPLETION_WAIT,
 	PART_UNACCOUNTED,

@@ -111,19 +111,23 @@ void bpf_hist_export(const struct bpf_hist *bh, uint64_t lin_width, struct hist 
 int bpf_emit_hist(struct result_run *r, const struct metric_desc *d, const struct bpf_hist *bh,
 		  uint64_t lin_width, const uint64_t *samples, size_t nr_samples)
 {
-	struct metric_desc ld = *d;
-	struct hist log2, lin;
-	char name[256];
+	bool linear = lin_width && bh->max < lin_width * BPF_HIST_LIN_SLOTS;
+	struct hist h;
 	int err;
 
-	bpf_hist_export(bh, lin_width, &log2, &lin);
-	err = result_add_metric(r, d, &log2, samples, nr_samples);
-	snprintf(name, sizeof(name), "%s.lin", d->name);
-	ld.name = name;
-	if (!err)
-		err = result_add_metric(r, &ld, &lin, NULL, 0);
-	hist_free(&log2);
-	hist_free(&lin);
+	/*
+	 * The result format keeps one histogram per metric: the linear one
+	 * when it holds every value (finer where the values are), else log2,
+	 * which covers any range. min, max, count and sum are exact either way.
+	 */
+	if (linear)
+		bpf_hist_export(bh, lin_width, NULL, &h);
+	else
+		bpf_hist_export(bh, lin_width, &h, NULL);
+	err = result_add_metric(r, d, &h, samples, nr_samples);
+	if (err)
+		warn_msg("%s: not written", d->name);
+	hist_free(&h);
 	return err;
 }
 
@@ -267,6 +271,7 @@ struct json_object *bpf_overhead_json(struct bpf_object *obj, const char *event_
 	json_object_object_add(o, "events", json_object_new_uint64(events));
 	json_object_object_add(o, "window_s", json_object_new_double(window_s));
 	json_object_object_add(o, "run_time_ns", json_object_new_uint64(total_ns));
+	json_object_object_add(o, "cpu_ns", json_object_new_uint64(total_ns));
 	json_object_object_add(o, "runs", json_object_new_uint64(total_runs));
 	json_object_object_add(o, "recursion_misses", json_object_new_uint64(misses));
 	json_object_object_add(o, "ns_per_event",

@@ -36,8 +36,8 @@ void bpf_hist_merge_cpus(struct bpf_hist *dst, const struct bpf_hist *percpu, in
 void bpf_hist_export(const struct bpf_hist *bh, uint64_t lin_width, struct hist *log2,
 		     struct hist *lin);
 /*
- * Write one latency distribution: the log2 histogram (full range) as
- * metric d->name and the linear one as "<d->name>.lin", plus raw samples.
+ * Write one latency distribution with raw samples if any: the linear
+ * histogram when no value fell beyond its last bucket, else the log2 one.
  */
 int bpf_emit_hist(struct result_run *r, const struct metric_desc *d, const struct bpf_hist *bh,
 		  uint64_t lin_width, const uint64_t *samples, size_t nr_samples);

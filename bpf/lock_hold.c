@@ -4,11 +4,12 @@
  * path) and of its_lock, the series' deprivilege span, and contention on
  * these locks. How each is derived and its error bound: bpf/lock_hold.h;
  * the same text goes into each metric's error_bound. Metrics:
- *   lock_hold.its_node.<its@base>[.<caller>.<TYPE>]   its->lock, send path
- *   lock_hold.its_lock.cpu_init.{lower,upper}          its_lock on CPU online
+ *   lock_hold.its.lock                       its->lock, send path, every ITS
+ *   lock_hold.its.lock.<base>[.<caller>.<CMD>]  one ITS (MMIO base, hex), by path
+ *   lock_hold.its_lock.cpu_init.{lower,upper}  its_lock on CPU online
  *   lock_hold.its_lock.{save_disable,restore_enable,cpu_init_collection}
- *   lock_hold.deprivilege.{upper,lower,start_fn,end_fn,staging_copy}
- *   lock_hold.contention.{<its@base>,its_lock}         waiting to acquire
+ *   lock_hold.contention.{its.lock.<base>,its_lock}  waiting to acquire
+ *   deprivilege.{total,locks_held,start_fn,end_fn,staging_copy}  the series
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ enum { FN_SEND, FN_VSEND, FN_WAIT, NR_LH_PROBES = 10 };
 
 struct named_hist {
 	char name[256];
+	const char *area;
 	const char *desc;
 	const char *bound;
 	struct bpf_hist h;
@@ -92,11 +94,11 @@ static const struct {
 				   "its_lock across its_restore_enable() (resume)",
 				   "function entry->return: the lock is held for all of it "
 				   "but the prologue/epilogue" },
-	[LH_FN_DEPRIV_START] = { "lock_hold.deprivilege.start_fn",
-				 "series: its_start_deprivilege() duration", "entry->return" },
-	[LH_FN_DEPRIV_END] = { "lock_hold.deprivilege.end_fn",
-			       "series: its_end_deprivilege() duration", "entry->return" },
-	[LH_FN_STAGING_COPY] = { "lock_hold.deprivilege.staging_copy",
+	[LH_FN_DEPRIV_START] = { "deprivilege.start_fn", "series: its_start_deprivilege() duration",
+				 "entry->return" },
+	[LH_FN_DEPRIV_END] = { "deprivilege.end_fn", "series: its_end_deprivilege() duration",
+			       "entry->return" },
+	[LH_FN_STAGING_COPY] = { "deprivilege.staging_copy",
 				 "series: copy of the queue and tables into the staging buffers",
 				 "entry->return" },
 };
@@ -122,6 +124,7 @@ static void out_add(struct lh_priv *p, const char *name, const char *desc, const
 {
 	struct named_hist *n = out_get(p, name);
 
+	n->area = str_starts(name, "deprivilege.") ? "deprivilege_window" : "lock_hold";
 	n->desc = desc;
 	n->bound = bound;
 	bpf_hist_accumulate(&n->h, h);
@@ -161,12 +164,13 @@ static void caller_name(const struct lh_priv *p, const struct lh_key *k, char *b
 	snprintf(buf, len, "unknown");
 }
 
+/* an ITS is named by its MMIO base (stable across runs), its_lock by itself */
 static void its_name(uint64_t id, char *buf, size_t len)
 {
 	if (!id)
 		snprintf(buf, len, "its_lock");
 	else
-		snprintf(buf, len, "its@%llx", (unsigned long long)id);
+		snprintf(buf, len, "its.lock.%llx", (unsigned long long)id);
 }
 
 static void on_hist(const void *key, const struct bpf_hist *h, void *ctx)
@@ -180,9 +184,11 @@ static void on_hist(const void *key, const struct bpf_hist *h, void *ctx)
 		its_name(k->id, its, sizeof(its));
 		caller_name(p, k, caller, sizeof(caller));
 		snprintf(type, sizeof(type), "%s", its_cmd_name_at(p->ks, k->builder));
-		snprintf(name, sizeof(name), "lock_hold.its_node.%s", its);
+		out_add(p, "lock_hold.its.lock", "its->lock hold in the send path, every ITS",
+			send_bound, h);
+		snprintf(name, sizeof(name), "lock_hold.%s", its);
 		out_add(p, name, send_desc, send_bound, h);
-		snprintf(name, sizeof(name), "lock_hold.its_node.%s.%s.%s", its, caller, type);
+		snprintf(name, sizeof(name), "lock_hold.%s.%s.%s", its, caller, type);
 		out_add(p, name, "its->lock hold by code path (caller) and command type",
 			send_bound, h);
 		break;
@@ -207,13 +213,13 @@ static void on_hist(const void *key, const struct bpf_hist *h, void *ctx)
 			h);
 		break;
 	case LH_DEPRIV_UPPER:
-		out_add(p, "lock_hold.deprivilege.upper",
-			"series: its_lock and every its->lock held across deprivilege",
+		out_add(p, "deprivilege.total",
+			"series: deprivilege window, its_lock and every its->lock held inside",
 			"upper bound: its_start_deprivilege() entry -> its_end_deprivilege() return",
 			h);
 		break;
 	case LH_DEPRIV_LOWER:
-		out_add(p, "lock_hold.deprivilege.lower",
+		out_add(p, "deprivilege.locks_held",
 			"series: its_lock and every its->lock held across deprivilege",
 			"lower bound: its_start_deprivilege() return -> its_end_deprivilege() entry",
 			h);
@@ -235,14 +241,9 @@ int lock_hold_send_total(struct collector *c, struct bpf_hist *out)
 	memset(out, 0, sizeof(*out));
 	if (collect(p) < 0)
 		return -1;
-	for (i = 0; i < p->nr_out; i++) {
-		const char *n = p->out[i].name;
-
-		/* lock_hold.its_node.<its> without a path suffix */
-		if (str_starts(n, "lock_hold.its_node.") &&
-		    !strchr(n + strlen("lock_hold.its_node."), '.'))
-			bpf_hist_accumulate(out, &p->out[i].h);
-	}
+	for (i = 0; i < p->nr_out; i++)
+		if (!strcmp(p->out[i].name, "lock_hold.its.lock"))
+			*out = p->out[i].h;
 	return 0;
 }
 
@@ -336,13 +337,14 @@ static int lh_emit(struct collector *c, struct result_run *r)
 		.kind = METRIC_LATENCY,
 		.source = "bpf",
 	};
-	struct json_object *o, *cnt;
+	struct json_object *o, *ov, *cnt;
 	int i;
 
 	if (collect(p) < 0)
 		warn_msg("%s: reading the histograms failed", c->name);
 	for (i = 0; i < p->nr_out; i++) {
 		d.name = p->out[i].name;
+		d.area = p->out[i].area;
 		d.desc = p->out[i].desc;
 		d.error_bound = p->out[i].bound;
 		bpf_emit_hist(r, &d, &p->out[i].h, LH_LIN_WIDTH_NS, NULL, 0);
@@ -355,15 +357,12 @@ static int lh_emit(struct collector *c, struct result_run *r)
 		json_object_object_add(
 			cnt, counter_names[i],
 			json_object_new_uint64(bpf_percpu_u64_sum(p->skel->maps.counters, i)));
+	ov = bpf_overhead_json(p->skel->obj, "its_command",
+			       bpf_percpu_u64_sum(p->skel->maps.counters, LHC_SENDS),
+			       (p->t_stop - p->t_start) / 1e9);
+	json_object_object_add(ov, "counters", cnt);
 	o = json_object_new_object();
-	json_object_object_add(o, c->name, cnt);
-	result_add_section(r, "counters", o);
-	o = json_object_new_object();
-	json_object_object_add(
-		o, c->name,
-		bpf_overhead_json(p->skel->obj, "its_command",
-				  bpf_percpu_u64_sum(p->skel->maps.counters, LHC_SENDS),
-				  (p->t_stop - p->t_start) / 1e9));
+	json_object_object_add(o, c->name, ov);
 	result_add_section(r, "overhead", o);
 	return 0;
 }

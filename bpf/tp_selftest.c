@@ -131,6 +131,14 @@ uint64_t tp_selftest_samples_received(struct collector *c)
 	return ((struct tp_priv *)c->priv)->received;
 }
 
+const uint64_t *tp_selftest_samples(struct collector *c, size_t *nr)
+{
+	struct tp_priv *p = c->priv;
+
+	*nr = p->nr_samples;
+	return p->samples;
+}
+
 static int hist_percpu(struct collector *c, uint32_t idx, struct bpf_hist *vals)
 {
 	struct tp_priv *p = c->priv;
@@ -151,6 +159,18 @@ int tp_selftest_getpid_percpu(struct collector *c, uint64_t *counts, uint64_t *m
 		mins[cpu] = bpf_hist_min(&vals[cpu]);
 		maxs[cpu] = vals[cpu].max;
 	}
+	free(vals);
+	return err;
+}
+
+int tp_selftest_getpid_bpf_hist(struct collector *c, struct bpf_hist *out)
+{
+	struct bpf_hist *vals = xcalloc(bpf_nr_cpus(), sizeof(*vals));
+	int err;
+
+	err = hist_percpu(c, 0, vals);
+	if (!err)
+		bpf_hist_merge_cpus(out, vals, bpf_nr_cpus());
 	free(vals);
 	return err;
 }

@@ -34,6 +34,7 @@ struct tp_sample {
 #define TP_IRQ_LIN_WIDTH_NS 1000
 
 #ifndef __bpf__
+#include <stddef.h>
 #include <stdint.h>
 
 struct collector;
@@ -45,8 +46,12 @@ uint64_t tp_selftest_counter(struct collector *c, enum tp_counter which);
 /* merged getpid histogram: count, min, max, sum */
 int tp_selftest_getpid_hist(struct collector *c, uint64_t *count, uint64_t *min, uint64_t *max,
 			    uint64_t *sum);
-/* samples the ring-buffer consumer received */
+/* samples the ring-buffer consumer received, and their latencies (in arrival order) */
 uint64_t tp_selftest_samples_received(struct collector *c);
+const uint64_t *tp_selftest_samples(struct collector *c, size_t *nr);
+/* the merged getpid histogram as the BPF side keeps it */
+struct bpf_hist;
+int tp_selftest_getpid_bpf_hist(struct collector *c, struct bpf_hist *out);
 /* irq_handler_entry count of one irq (all CPUs) */
 uint64_t tp_selftest_irq_count(struct collector *c, int irq);
 #endif

@@ -52,7 +52,8 @@ int its_cmd_parse(const char *name);
 /*
  * The host driver's builder function for a command type ("its_build_movi_cmd"),
  * which is what the `builder` argument of its_send_single_command() and
- * its_send_single_vcommand() points to; NULL for SYNC/VSYNC (built inline).
+ * its_send_single_vcommand() points to. SYNC/VSYNC have one too (its_send_sync()
+ * sends a lone SYNC), but the SYNC closing every command is built inline.
  */
 const char *its_cmd_builder(enum its_cmd_type t);
 /* builder symbol, possibly a gcc clone ("its_build_mapd_cmd.isra.0") -> type; -1 if none */

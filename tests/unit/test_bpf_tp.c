@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <cmocka.h>
 
+#include "analysis/result.h"
 #include "bpf/common.h"
 #include "bpf/tp_selftest.h"
 #include "lib/collector.h"
@@ -162,6 +163,41 @@ static void test_percpu_merge(void **state __unused)
 	free(maxs);
 }
 
+/*
+ * The same latencies arrive twice: aggregated in the kernel (per-CPU
+ * histograms, merged here) and one by one through the ring buffer. Binning
+ * the samples in userspace (analysis/result.c hist_add) must give exactly
+ * the kernel's buckets, sum, min and max: checks the BPF-side log2 and
+ * linear bucketing and the merge.
+ */
+static void check_hist_against_samples(struct collector *c)
+{
+	struct hist log2, lin;
+	struct bpf_hist bh;
+	const uint64_t *s;
+	size_t n, i;
+	int b;
+
+	s = tp_selftest_samples(c, &n);
+	assert_int_equal(tp_selftest_getpid_bpf_hist(c, &bh), 0);
+	assert_int_equal(bh.count, n);
+	hist_init(&log2, HIST_LOG2, BPF_HIST_LOG2_SLOTS, 0);
+	hist_init(&lin, HIST_LINEAR, BPF_HIST_LIN_SLOTS, TP_LIN_WIDTH_NS);
+	for (i = 0; i < n; i++) {
+		hist_add(&log2, s[i]);
+		hist_add(&lin, s[i]);
+	}
+	for (b = 0; b < BPF_HIST_LOG2_SLOTS; b++)
+		assert_int_equal(log2.buckets[b], bh.log2[b]);
+	for (b = 0; b < BPF_HIST_LIN_SLOTS; b++)
+		assert_int_equal(lin.buckets[b], bh.lin[b]);
+	assert_int_equal((uint64_t)log2.sum, bh.sum);
+	assert_int_equal(log2.min, bpf_hist_min(&bh));
+	assert_int_equal(log2.max, bh.max);
+	hist_free(&log2);
+	hist_free(&lin);
+}
+
 /* N samples through the ring buffer, no wakeups, none lost, same values as the histogram */
 static void test_ringbuf(void **state __unused)
 {
@@ -178,6 +214,7 @@ static void test_ringbuf(void **state __unused)
 	assert_int_equal(tp_selftest_samples_received(c), n);
 	assert_int_equal(tp_selftest_getpid_hist(c, &count, &min, &max, &sum), 0);
 	assert_int_equal(count, n);
+	check_hist_against_samples(c);
 	c->destroy(c);
 }
 
