@@ -563,7 +563,8 @@ int cmd_report(int argc, char **argv)
 	if (jroot) {
 		fprintf(f, "%s\n",
 			json_object_to_json_string_ext(
-				jroot, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+				jroot, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(jroot);
 	}
 out:
