@@ -99,6 +99,45 @@ static void name_groups(struct run_set *s)
 	}
 }
 
+/*
+ * Runs that should not be set side by side: a group mixing kernels or
+ * modes, or emulated runs against real ones (TCG timings are for A/B on
+ * the same emulator only). Warnings: the user may mean it.
+ */
+static void check_groups(const struct run_set *s)
+{
+	const struct run_meta *first = NULL;
+	int g;
+	int r;
+
+	for (g = 0; g < s->nr_groups; g++) {
+		const struct run_group *grp = &s->groups[g];
+		const struct run_meta *m0 = &grp->runs[0]->meta;
+
+		for (r = 1; r < grp->nr_runs; r++) {
+			const struct run_meta *m = &grp->runs[r]->meta;
+
+			if (strcmp(m->kernel_release, m0->kernel_release) ||
+			    strcmp(m->pkvm_mode, m0->pkvm_mode) || m->emulated != m0->emulated) {
+				warn_msg(
+					"%s: runs differ in kernel, mode or emulation (%s %s%s vs %s %s%s in %s)",
+					grp->name, m0->kernel_release, m0->pkvm_mode,
+					m0->emulated ? " emulated" : "", m->kernel_release,
+					m->pkvm_mode, m->emulated ? " emulated" : "",
+					grp->runs[r]->dir);
+				break;
+			}
+		}
+		if (!first)
+			first = m0;
+		else if (first->emulated != m0->emulated)
+			warn_msg(
+				"%s is %s, %s is not: emulated timings are valid only against the same emulator",
+				first->emulated ? s->groups[0].name : grp->name, "emulated",
+				first->emulated ? grp->name : s->groups[0].name);
+	}
+}
+
 int run_set_load(struct run_set *s, char **paths, int n, const struct run_set_opts *o)
 {
 	int ret = 0;
@@ -144,6 +183,8 @@ int run_set_load(struct run_set *s, char **paths, int n, const struct run_set_op
 	name_groups(s);
 	if (ret)
 		run_set_free(s);
+	else
+		check_groups(s);
 	return ret;
 }
 
