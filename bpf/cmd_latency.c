@@ -19,7 +19,7 @@
 #include "bpf/attach.h"
 #include "bpf/cmd_latency.h"
 #include "bpf/common.h"
-#include "bpf/cmd_type.h"
+#include "lib/its_cmd.h"
 #include "lib/collector.h"
 #include "lib/ksyms.h"
 #include "lib/util.h"
@@ -129,7 +129,8 @@ static const char *type_name(struct cl_priv *p, uint64_t builder, char *buf, siz
 {
 	if (!builder)
 		return "CLEAR_PATH";
-	return cmd_type_from_builder_addr(p->ks, builder, buf, len);
+	snprintf(buf, len, "%s", its_cmd_name_at(p->ks, builder));
+	return buf;
 }
 
 static void vec_push(struct sample_vec *s, uint64_t v)

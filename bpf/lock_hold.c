@@ -21,7 +21,7 @@
 #include "analysis/result.h"
 #include "bpf/attach.h"
 #include "bpf/common.h"
-#include "bpf/cmd_type.h"
+#include "lib/its_cmd.h"
 #include "bpf/lock_hold.h"
 #include "lib/collector.h"
 #include "lib/ksyms.h"
@@ -183,7 +183,7 @@ static void on_hist(const void *key, const struct bpf_hist *h, void *ctx)
 	case LH_SEND:
 		its_name(k->id, its, sizeof(its));
 		caller_name(p, k, caller, sizeof(caller));
-		cmd_type_from_builder_addr(p->ks, k->builder, type, sizeof(type));
+		snprintf(type, sizeof(type), "%s", its_cmd_name_at(p->ks, k->builder));
 		out_add(p, "lock_hold.its.lock", "its->lock hold in the send path, every ITS",
 			send_bound, h);
 		snprintf(name, sizeof(name), "lock_hold.%s", its);

@@ -232,6 +232,39 @@ static void test_partial_and_abort(void **state __unused)
 	free(root);
 }
 
+/* the same metric from two collectors: both kept, the second named NAME:SOURCE */
+static void test_same_metric_two_sources(void **state __unused)
+{
+	struct metric_desc ft = movi;
+	char *root = tmp_root();
+	char *dir = xasprintf("%s/run-3", root);
+	struct run_meta meta = { .label = "base" };
+	struct json_object *o;
+	struct json_object *ms;
+	struct result_run *r;
+	uint64_t v = 1000;
+
+	ft.source = "ftrace";
+	r = result_run_begin(dir, &meta);
+	assert_non_null(r);
+	assert_int_equal(result_add_metric(r, &movi, NULL, &v, 1), 0);
+	assert_int_equal(result_add_metric(r, &ft, NULL, &v, 1), 0);
+	/* the same source twice is a collector bug: refused */
+	assert_int_equal(result_add_metric(r, &movi, NULL, &v, 1), -1);
+	assert_int_equal(result_run_end(r, false), 0);
+	o = load_meta(dir);
+	ms = get(o, "metrics");
+	assert_int_equal(json_object_array_length(ms), 2);
+	assert_string_equal(json_object_get_string(get(json_object_array_get_idx(ms, 0), "name")),
+			    "cmd_latency.total.MOVI");
+	assert_string_equal(json_object_get_string(get(json_object_array_get_idx(ms, 1), "name")),
+			    "cmd_latency.total.MOVI:ftrace");
+	json_object_put(o);
+	rm_rf(root);
+	free(dir);
+	free(root);
+}
+
 static void test_kernel_log(void **state __unused)
 {
 	static const char log_612[] =
@@ -288,6 +321,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist_log2),  cmocka_unit_test(test_hist_linear_overflow),
 		cmocka_unit_test(test_write_run),  cmocka_unit_test(test_partial_and_abort),
+		cmocka_unit_test(test_same_metric_two_sources),
 		cmocka_unit_test(test_kernel_log), cmocka_unit_test(test_meta_from_host),
 	};
 

@@ -17,7 +17,7 @@
 #include "analysis/result.h"
 #include "analysis/result_read.h"
 #include "bpf/attach.h"
-#include "bpf/cmd_type.h"
+#include "lib/its_cmd.h"
 #include "bpf/common.h"
 #include "lib/ksyms.h"
 #include "lib/util.h"
@@ -64,19 +64,15 @@ static void test_builder_names(void **state __unused)
 		"",
 		NULL,
 	};
-	char buf[16];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(ok); i++) {
-		assert_non_null(cmd_type_from_builder_sym(ok[i].sym, buf, sizeof(buf)));
-		assert_string_equal(buf, ok[i].type);
-		assert_true(cmd_type_known(buf));
+		assert_string_equal(its_cmd_name_of_builder(ok[i].sym), ok[i].type);
+		assert_true(its_cmd_parse(ok[i].type) >= 0);
 	}
-	for (i = 0; i < ARRAY_SIZE(not_builders); i++)
-		assert_null(cmd_type_from_builder_sym(not_builders[i], buf, sizeof(buf)));
-	/* does not fit: refused, not truncated */
-	assert_null(cmd_type_from_builder_sym("its_build_vinvall_cmd", buf, 7));
-	assert_false(cmd_type_known("MOVE"));
+	for (i = 0; i < ARRAY_SIZE(not_builders) && not_builders[i]; i++)
+		assert_string_equal(its_cmd_name_of_builder(not_builders[i]), "OTHER");
+	assert_int_equal(its_cmd_parse("MOVE"), -1);
 }
 
 /* addresses as the BPF side reports them: the builder's start address */
@@ -89,7 +85,6 @@ static void test_builder_addresses(void **state __unused)
 				  "ffff80008077e000 T _etext\n";
 	char path[] = "/tmp/itsperf-test-ksyms-XXXXXX";
 	struct ksyms *ks;
-	char buf[32];
 	int fd;
 
 	fd = mkstemp(path);
@@ -99,17 +94,16 @@ static void test_builder_addresses(void **state __unused)
 	ks = ksyms_load(path);
 	unlink(path);
 	assert_non_null(ks);
-	assert_string_equal(cmd_type_from_builder_addr(ks, 0xffff800080779e30ULL, buf, sizeof(buf)),
+	assert_string_equal(its_cmd_name_at(ks, 0xffff800080779e30ULL),
 			    "MOVI");
-	assert_string_equal(cmd_type_from_builder_addr(ks, 0xffff80008077a000ULL, buf, sizeof(buf)),
+	assert_string_equal(its_cmd_name_at(ks, 0xffff80008077a000ULL),
 			    "MAPD");
 	/* inside a builder is no builder pointer; nor is another function */
-	assert_string_equal(cmd_type_from_builder_addr(ks, 0xffff800080779e34ULL, buf, sizeof(buf)),
+	assert_string_equal(its_cmd_name_at(ks, 0xffff800080779e34ULL),
 			    "OTHER");
-	assert_string_equal(cmd_type_from_builder_addr(ks, 0xffff80008077dd58ULL, buf, sizeof(buf)),
+	assert_string_equal(its_cmd_name_at(ks, 0xffff80008077dd58ULL),
 			    "OTHER");
-	assert_string_equal(
-		cmd_type_from_builder_addr(NULL, 0xffff800080779e30ULL, buf, sizeof(buf)), "OTHER");
+	assert_string_equal(its_cmd_name_at(NULL, 0xffff800080779e30ULL), "OTHER");
 	ksyms_free(ks);
 }
 
