@@ -286,7 +286,7 @@ static void emit_type(struct result_run *r, struct type_stats *t)
 		d.kind = METRIC_COUNT;
 		d.desc = "ITS commands sent, by type (builder argument)";
 		d.error_bound = NULL;
-		result_add_value(r, &d, (double)t->h[PART_TOTAL].count);
+		bpf_emit_value(r, &d, (double)t->h[PART_TOTAL].count);
 	}
 }
 

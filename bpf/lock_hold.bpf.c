@@ -173,10 +173,22 @@ static __always_inline u64 kprobe_caller(struct pt_regs *ctx)
 	return ip;
 }
 
+/*
+ * fentry has no registers: the caller comes from the kernel stack. perf
+ * gives no kernel callchain while a vCPU is loaded (perf_guest_state()):
+ * commands sent from vcpu load/put have no caller then.
+ */
 static __always_inline void fentry_stack(void *ctx, struct lh_send *s)
 {
-	if (s && bpf_get_stack(ctx, s->key.ips, sizeof(s->key.ips), 0) < 0)
+	long n;
+
+	if (!s)
+		return;
+	n = bpf_get_stack(ctx, s->key.ips, sizeof(s->key.ips), 0);
+	if (n < 0)
 		count_inc(&counters, LHC_STACK_FAILED);
+	else if (!n)
+		count_inc(&counters, LHC_STACK_EMPTY);
 }
 
 SEC("fentry")

@@ -161,6 +161,7 @@ static void caller_name(const struct lh_priv *p, const struct lh_key *k, char *b
 		snprintf(buf, len, "%.*s", (int)strcspn(s->name, "."), s->name);
 		return;
 	}
+	/* fentry with a vCPU loaded: perf gives no kernel callchain (stack_empty_vcpu_loaded) */
 	snprintf(buf, len, "unknown");
 }
 
@@ -326,6 +327,7 @@ static const char *const counter_names[NR_LH_COUNTERS] = {
 	[LHC_CONTENTION_ITS] = "contention_its_node",
 	[LHC_CONTENTION_GLOBAL] = "contention_its_lock",
 	[LHC_STACK_FAILED] = "stack_unwind_failed",
+	[LHC_STACK_EMPTY] = "stack_empty_vcpu_loaded",
 };
 
 static int lh_emit(struct collector *c, struct result_run *r)

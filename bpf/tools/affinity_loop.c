@@ -62,6 +62,7 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	write_str(path, orig);
-	printf("%.0f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (i - 1 ? i - 1 : 1));
+	printf("%.0f\n",
+	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (i - 1 ? i - 1 : 1));
 	return i > n ? 0 : 1;
 }

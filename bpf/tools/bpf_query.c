@@ -11,6 +11,8 @@
  *   bpf_query RUN probes COLLECTOR         "<probe> <mechanism> <attached> <note>"
  *   bpf_query RUN overhead COLLECTOR KEY   overhead.<COLLECTOR>.<KEY>
  *   bpf_query RUN record KEY               record.<KEY> (exit_status, duration_s)
+ *   bpf_query json FILE KEY...             any JSON file (a bench summary): the value,
+ *                                          "<key> <value>" lines for an object
  *
  * Exit status 0, 1 when the metric or key is absent, 2 when the run is unreadable.
  */
@@ -91,6 +93,28 @@ static int probes(struct json_object *arr)
 	return 0;
 }
 
+static int json_file(int argc, char **argv)
+{
+	struct json_object *root = json_object_from_file(argv[2]);
+	struct json_object *o = root;
+	int i, ret = 1;
+
+	if (!root) {
+		fprintf(stderr, "bpf_query: %s: not JSON\n", argv[2]);
+		return 2;
+	}
+	for (i = 3; i < argc && o; i++)
+		o = get(o, argv[i]);
+	if (o && json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) printf("%s %s\n", k, json_object_get_string(v));
+		ret = 0;
+	} else if (o) {
+		ret = print_json(o);
+	}
+	json_object_put(root);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const struct result_metric *m;
@@ -101,6 +125,8 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		return usage();
+	if (!strcmp(argv[1], "json"))
+		return json_file(argc, argv);
 	what = argv[2];
 	d = result_read(argv[1], RESULT_READ_SAMPLES, err, sizeof(err));
 	if (!d)

