@@ -5,6 +5,7 @@
  * compare, one answer per call, for shell scripts without jq or python.
  *
  *   bpf_query RUN partial                  0 or 1
+ *   bpf_query RUN names PREFIX             names of the metrics starting with PREFIX
  *   bpf_query RUN value NAME               a value metric (count.cmd.MOVI)
  *   bpf_query RUN stat NAME FIELD          count sum min max mean p50 p90 samples
  *   bpf_query RUN counts SOURCE            "<CMD> <n>" lines of counters.<SOURCE>
@@ -133,6 +134,13 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(what, "partial")) {
 		printf("%d\n", d->partial);
+		ret = 0;
+	} else if (!strcmp(what, "names") && argc == 4) {
+		int i;
+
+		for (i = 0; i < d->nr_metrics; i++)
+			if (!strncmp(d->metrics[i].name, argv[3], strlen(argv[3])))
+				printf("%s\n", d->metrics[i].name);
 		ret = 0;
 	} else if (!strcmp(what, "value") && argc == 4) {
 		m = result_find_metric(d, argv[3]);

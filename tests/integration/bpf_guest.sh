@@ -146,7 +146,7 @@ count_of() {	# file cmd
 }
 
 check_kernel() {	# kernel expected-mechanism
-	local k=$1 mech=$2 out=$OUTBASE/$1 rc vec bad
+	local k=$1 mech=$2 out=$OUTBASE/$1 rc bad m lo up
 	rm -rf "$out"
 	mkdir -p "$out"
 	timeout 600 "$ITSPERF" vm --kernel "$k" --gic 4 --share "$ROOT/tests/guest" --out "$out" \
@@ -182,6 +182,14 @@ check_kernel() {	# kernel expected-mechanism
 
 	check_expected "$k affinity" "$out" affinity
 	check_eq "$k affinity: MOVI == moves" "$MOVES" "$(count_of "$out/affinity.bpf" MOVI)"
+	# its->lock by code path (lock_hold.its.lock.<base>.<caller>.<CMD>):
+	# every affinity MOVI comes from its_set_affinity
+	m=$($Q "$out/affinity" names lock_hold.its.lock. | awk -F. 'NF == 6')
+	check_eq "$k affinity: its->lock hold paths" "its_set_affinity.MOVI" \
+		"$(echo "$m" | awk -F. '{ print $5 "." $6 }' | tr '\n' ' ' | sed 's/ $//')"
+	check_eq "$k affinity: its->lock holds on that path" "$MOVES" "$($Q "$out/affinity" stat "$m" count)"
+	check_eq "$k rebind: every its->lock path named (no unknown caller)" "" \
+		"$($Q "$out/rebind" names lock_hold.its.lock. | grep '\.unknown\.')"
 	check_expected "$k rebind" "$out" rebind
 	check_eq "$k rebind: MAPD == 2 per cycle (map, unmap)" "$((2 * CYCLES))" \
 		"$(count_of "$out/rebind.bpf" MAPD)"
