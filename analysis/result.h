@@ -20,6 +20,7 @@
 struct json_object;
 
 #define RESULT_FORMAT_VERSION 1
+#define RUN_MAX_SWEEP 4
 
 struct run_meta {
 	char label[64];			/* patch revision, e.g. "v2" or "baseline" */
@@ -36,6 +37,23 @@ struct run_meta {
 	uint64_t start_ns;		/* CLOCK_REALTIME */
 	double duration_s;
 	char hostname[64];
+
+	/* added after the first version of this header; all optional, zero = unknown */
+	char kernel_version[256];	/* uname -v: the build, e.g. "#1 SMP Debian 6.12.117-1" */
+	char arch[16];			/* uname -m */
+	char tool_version[32];		/* itsperf version; result_run_begin() fills it if empty */
+	double offered_rate;		/* --rate the workload was paced at (cmd/s), 0 = unpaced */
+	/*
+	 * Swept variables of a sweep run (devices=16, vectors=32): one run per
+	 * point; plots and `compare --sweep NAME` put them on the x axis. Set
+	 * with run_meta_set_sweep().
+	 */
+	struct run_sweep {
+		char name[32];
+		double value;
+	} sweep[RUN_MAX_SWEEP];
+	int nr_sweep;
+	char detect_notes[256];		/* how run_meta_from_host() found mode/GIC/ITS */
 };
 
 enum metric_kind {
@@ -94,11 +112,20 @@ void result_run_abort(struct result_run *r);
 
 /* fill the parts of run_meta the running kernel tells (uname, cmdline, mode, GIC, CPUs) */
 void run_meta_from_host(struct run_meta *m);
+/* set (or replace) a swept variable; -1 if the name is invalid or the table is full */
+int run_meta_set_sweep(struct run_meta *m, const char *name, double value);
+
+/* metric names: [A-Za-z0-9_.:+-], 1..200 characters, no leading '.' */
+bool result_metric_name_valid(const char *name);
+const char *metric_kind_name(enum metric_kind k);	/* "latency", "throughput", "count" */
 
 /* histogram helpers shared by the collectors */
 void hist_init(struct hist *h, enum hist_type type, int nr_buckets, uint64_t width);
 void hist_add(struct hist *h, uint64_t v);
 void hist_merge(struct hist *dst, const struct hist *src);
 void hist_free(struct hist *h);
+/* lower bound of bucket i and upper bound (exclusive) */
+uint64_t hist_bucket_lo(const struct hist *h, int i);
+uint64_t hist_bucket_hi(const struct hist *h, int i);
 
 #endif

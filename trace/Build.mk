@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+# trace/: ftrace collectors (libtracefs + libtraceevent).
+#
+# libtracefs' header includes <event-parse.h> without a directory: both
+# include directories are needed wherever tracefs.h is included.
+TRACE_X86_INC	:= -I/usr/include/tracefs -I/usr/include/traceevent
+TRACE_A64_INC	:= -I=/usr/include/tracefs -I=/usr/include/traceevent
+
+$(X86)/trace/%.o: BASE_CFLAGS += $(TRACE_X86_INC)
+$(A64)/trace/%.o: BASE_CFLAGS += $(TRACE_A64_INC)
+$(X86)/tests/test_trace%: BASE_CFLAGS += $(TRACE_X86_INC)
+
+# The Debian kernel packages ship a placeholder System.map: boot-args takes
+# the symbols of --kernel 6.12|6.1 from /proc/kallsyms captured once in the
+# emulated host (build/ksyms/<name>/kallsyms). boot-args captures it on first
+# use; this target does it ahead of time.
+.PHONY: kallsyms
+kallsyms: $(X86)/itsperf $(A64)/itsperf
+	$(Q)for k in 6.12 6.1; do \
+		$(X86)/itsperf boot-args --kernel $$k -v > /dev/null || exit 1; \
+	done
