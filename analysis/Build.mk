@@ -19,19 +19,20 @@ FUZZ_SRCS	:= tests/fuzz/fuzz_result.c analysis/result_read.c analysis/result.c a
 FUZZ_CFLAGS	:= -O1 -g -std=gnu11 -D_GNU_SOURCE -I. -DITSPERF_VERSION='"fuzz"' $(WARN) \
 		   -fno-omit-frame-pointer
 FUZZ_LIBS	:= -ljson-c -lgsl -lgslcblas -lm
-HAVE_LIBFUZZER	:= $(shell echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' | \
-		     $(CLANG) -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null && echo y)
 
+# libFuzzer is in clang's runtime package (libclang-rt-14-dev), not always
+# installed: probe for it when building, fall back to the mutation loop
 $(X86)/tests/fuzz_result: $(FUZZ_SRCS) analysis/result.h analysis/result_read.h analysis/stats.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-ifeq ($(HAVE_LIBFUZZER),y)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $(FUZZ_SRCS) $(FUZZ_LIBS)
-else
-	$(Q)$(CC) $(FUZZ_CFLAGS) -DFUZZ_STANDALONE -fsanitize=address,undefined \
-		-fno-sanitize-recover=all -o $@ $(FUZZ_SRCS) $(FUZZ_LIBS)
-endif
+	$(Q)if echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \
+		$(CLANG) -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then \
+		$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+			-o $@ $(FUZZ_SRCS) $(FUZZ_LIBS); \
+	else \
+		$(CC) $(FUZZ_CFLAGS) -DFUZZ_STANDALONE -fsanitize=address,undefined \
+			-fno-sanitize-recover=all -o $@ $(FUZZ_SRCS) $(FUZZ_LIBS); \
+	fi
 
 TEST_DEPS	+= $(X86)/tests/gen_runs $(X86)/tests/fuzz_result
 BENCH_DEPS	+= $(X86)/tests/gen_runs

@@ -682,6 +682,7 @@ static void out_json(FILE *f, const struct table *t, bool regression)
 	json_object_object_add(o, "regression", json_object_new_boolean(regression));
 	fprintf(f, "%s\n",
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							  JSON_C_TO_STRING_SPACED |
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }

@@ -16,6 +16,7 @@ struct json_object;
 struct crosscheck_row {
 	char cmd[16];
 	long long workload;	/* -1: no workload expected this type */
+	long long workload_max;	/* upper end when the kernel decides part of it */
 	long long bpf;		/* -1: source absent from the run */
 	long long ftrace;
 	const char *verdict;	/* "ok", "MISMATCH", "unexpected", "not comparable" */

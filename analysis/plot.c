@@ -664,12 +664,14 @@ static const char *png_terminal(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: itsperf plot [options] RUN... -o DIR\n"
-		   "  RUN is a run folder or a folder of runs; one curve per label (revision)\n"
+		   "  RUN is a run folder or a folder of runs; one curve per label (revision),\n"
+		   "  pooling the runs of one label from every folder given\n"
 		   "  -o, --output DIR     where the images, data and gnuplot scripts go\n"
 		   "  -f, --format FMT     png, svg or both (default both)\n"
 		   "  -m, --metric GLOB    only metrics matching GLOB (repeatable)\n"
 		   "      --include-partial  use runs marked partial\n"
-		   "  -H, --hist-only      do not load raw samples (histogram binning)\n");
+		   "  -H, --hist-only      do not load raw samples (histogram binning)\n"
+		   "      --by-folder      one curve per folder and label (A/A of one label)\n");
 }
 
 int cmd_plot(int argc, char **argv)
@@ -683,7 +685,8 @@ int cmd_plot(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES };
+	/* one curve per revision: runs of one label from several folders (runs, rates, boot) pool */
+	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES, .merge_args = true };
 	struct plot_ctx c = { .png = true, .svg = true };
 	const char *out = NULL;
 	struct metric_ref *refs;
@@ -719,6 +722,9 @@ int cmd_plot(int argc, char **argv)
 			break;
 		case 'H':
 			so.read_flags &= ~RESULT_READ_SAMPLES;
+			break;
+		case 'F':
+			so.merge_args = false;
 			break;
 		case 'h':
 			usage(stdout);

@@ -12,12 +12,14 @@
 
 #include <json-c/json.h>
 
+#include "analysis/crosscheck.h"
 #include "analysis/report.h"
 #include "analysis/result_json.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
 #include "lib/commands.h"
 #include "lib/util.h"
+#include "trace/counters.h"
 
 static const char *const fmt_names[] = {
 	[FMT_TEXT] = "text",	     [FMT_JSON] = "json",   [FMT_CSV] = "csv",
@@ -98,43 +100,40 @@ static void summary_cols(const struct summary *s, double *v)
 	v[8] = s->stddev;
 }
 
-/* health and cross-source counter checks: what a reader must not miss */
-static void print_checks(FILE *f, const struct result_data *d, const char *pfx)
+/*
+ * Health, cross-source command counts and perf counters: what a reader must
+ * not miss next to the distributions. runs: the runs merged into d (for
+ * perf stat -r style "+-"), or NULL.
+ */
+static void print_sections(FILE *f, const struct result_data *d, const struct run_group *runs)
 {
 	struct json_object *health;
-	struct json_object *ok;
 	struct json_object *counters;
+	struct json_object *perf;
+	struct json_object *ok;
 
 	if (json_object_object_get_ex(d->sections, "health", &health) &&
 	    json_object_object_get_ex(health, "ok", &ok) &&
-	    json_object_is_type(ok, json_type_boolean) && !json_object_get_boolean(ok))
-		fprintf(f, "%skernel health: NOT OK (see sections.health in %s/meta.json)\n", pfx,
-			d->dir);
-	if (!json_object_object_get_ex(d->sections, "counters", &counters) ||
-	    !json_object_is_type(counters, json_type_object))
-		return;
-	/* every key counted by more than one source must agree */
-	json_object_object_foreach(counters, src, obj)
-	{
-		if (!json_object_is_type(obj, json_type_object))
-			continue;
-		json_object_object_foreach(obj, key, val)
-		{
-			json_object_object_foreach(counters, src2, obj2)
-			{
-				struct json_object *v2;
+	    json_object_is_type(ok, json_type_boolean))
+		fprintf(f, "kernel health: %s\n",
+			json_object_get_boolean(ok) ? "ok" :
+						      "NOT OK (see sections.health in meta.json)");
+	if (json_object_object_get_ex(d->sections, "counters", &counters))
+		crosscheck_print(d, f);
+	if (json_object_object_get_ex(d->sections, COUNTERS_SECTION, &perf)) {
+		struct json_object **each = NULL;
+		int n = 0;
+		int r;
 
-				if (strcmp(src, src2) >= 0 ||
-				    !json_object_is_type(obj2, json_type_object) ||
-				    !json_object_object_get_ex(obj2, key, &v2))
-					continue;
-				if (json_object_get_int64(val) != json_object_get_int64(v2))
-					fprintf(f, "%scounters disagree: %s %s=%lld, %s %s=%lld\n",
-						pfx, src, key,
-						(long long)json_object_get_int64(val), src2, key,
-						(long long)json_object_get_int64(v2));
-			}
+		if (runs) {
+			each = xcalloc(runs->nr_runs + 1, sizeof(*each));
+			for (r = 0; r < runs->nr_runs; r++)
+				if (json_object_object_get_ex(runs->runs[r]->sections,
+							      COUNTERS_SECTION, &each[n]))
+					n++;
 		}
+		counters_print_section(f, perf, each, n);
+		free(each);
 	}
 }
 
@@ -162,7 +161,8 @@ static const struct result_metric **metric_order(const struct result_data *d)
 	return o;
 }
 
-static void report_text(FILE *f, const struct result_data *d, const char *title)
+static void report_text(FILE *f, const struct result_data *d, const char *title,
+			const struct run_group *merged_from)
 {
 	const struct result_metric **order = metric_order(d);
 	const char *area = NULL;
@@ -171,7 +171,6 @@ static void report_text(FILE *f, const struct result_data *d, const char *title)
 	int c;
 
 	print_run_header(f, d, title);
-	print_checks(f, d, "# ");
 	for (i = 0; i < d->nr_metrics; i++) {
 		const struct result_metric *m = order[i];
 
@@ -193,6 +192,7 @@ static void report_text(FILE *f, const struct result_data *d, const char *title)
 		fprintf(f, "  %s\n", summary_src(m));
 	}
 	fprintf(f, "\n");
+	print_sections(f, d, merged_from);
 	free(order);
 }
 
@@ -542,7 +542,7 @@ int cmd_report(int argc, char **argv)
 			switch (fmt) {
 			case FMT_TEXT:
 			case FMT_EMAIL:
-				report_text(f, d, title);
+				report_text(f, d, title, merge ? grp : NULL);
 				break;
 			case FMT_MARKDOWN:
 				report_markdown(f, d, title);
@@ -563,7 +563,8 @@ int cmd_report(int argc, char **argv)
 	if (jroot) {
 		fprintf(f, "%s\n",
 			json_object_to_json_string_ext(
-				jroot, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+				jroot, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(jroot);
 	}
 out:

@@ -340,7 +340,7 @@ static int write_meta(struct result_run *r, const char *path, bool partial, bool
 	json_object_object_add(top, "metrics", json_object_get(r->metrics));
 	json_object_object_add(top, "sections", json_object_get(r->sections));
 	json_object_object_add(top, "files", json_object_get(r->files));
-	s = json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+	s = json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							JSON_C_TO_STRING_NOSLASHESCAPE);
 	ret = write_file_atomic(path, s, strlen(s));
 	json_object_put(top);

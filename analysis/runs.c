@@ -32,35 +32,109 @@ static struct run_group *add_group(struct run_set *s, int arg, const char *origi
 	return g;
 }
 
-/* two groups with one label (A/A from two folders): name them after their folder */
+/* the last n components of a path ("a/b/c", 2 -> "b/c") */
+static const char *path_tail(const char *path, int n)
+{
+	const char *p = path + strlen(path);
+
+	while (p > path && p[-1] == '/')
+		p--;
+	while (p > path) {
+		p--;
+		if (*p == '/' && p[1] && !--n)
+			return p + 1;
+	}
+	return path;
+}
+
+static bool name_taken(const struct run_set *s, int upto, const char *name)
+{
+	int j;
+
+	for (j = 0; j < upto; j++)
+		if (s->groups[j].name && !strcmp(s->groups[j].name, name))
+			return true;
+	return false;
+}
+
+/*
+ * Two groups with one label (A/A from two folders): name them after their
+ * folder, "label@folder", or "label@parent/folder" when the folder names
+ * are the same too.
+ */
 static void name_groups(struct run_set *s)
 {
 	int i;
 	int j;
 
 	for (i = 0; i < s->nr_groups; i++) {
+		struct run_group *g = &s->groups[i];
 		bool dup = false;
+		int depth;
 
 		for (j = 0; j < s->nr_groups; j++)
-			if (i != j && !strcmp(s->groups[i].label, s->groups[j].label))
+			if (i != j && !strcmp(g->label, s->groups[j].label))
 				dup = true;
-		if (dup) {
-			const char *base = strrchr(s->groups[i].origin, '/');
-
-			base = base && base[1] ? base + 1 : s->groups[i].origin;
-			s->groups[i].name = xasprintf("%s@%s", s->groups[i].label, base);
-			/* still ambiguous (same folder name): number them */
-			for (j = 0; j < i; j++) {
-				if (!strcmp(s->groups[j].name, s->groups[i].name)) {
-					free(s->groups[i].name);
-					s->groups[i].name =
-						xasprintf("%s#%d", s->groups[i].label, i + 1);
-					break;
-				}
-			}
-		} else {
-			s->groups[i].name = xstrdup(s->groups[i].label);
+		if (!dup) {
+			g->name = xstrdup(g->label);
+			continue;
 		}
+		for (depth = 1; depth <= 3; depth++) {
+			bool clash = false;
+
+			for (j = 0; j < s->nr_groups; j++)
+				if (i != j && !strcmp(g->label, s->groups[j].label) &&
+				    !strcmp(path_tail(g->origin, depth),
+					    path_tail(s->groups[j].origin, depth)))
+					clash = true;
+			if (!clash)
+				break;
+		}
+		g->name = depth <= 3 ? xasprintf("%s@%s", g->label, path_tail(g->origin, depth)) :
+				       xasprintf("%s#%d", g->label, i + 1);
+		if (name_taken(s, i, g->name)) {
+			free(g->name);
+			g->name = xasprintf("%s#%d", g->label, i + 1);
+		}
+	}
+}
+
+/*
+ * Runs that should not be set side by side: a group mixing kernels or
+ * modes, or emulated runs against real ones (TCG timings are for A/B on
+ * the same emulator only). Warnings: the user may mean it.
+ */
+static void check_groups(const struct run_set *s)
+{
+	const struct run_meta *first = NULL;
+	int g;
+	int r;
+
+	for (g = 0; g < s->nr_groups; g++) {
+		const struct run_group *grp = &s->groups[g];
+		const struct run_meta *m0 = &grp->runs[0]->meta;
+
+		for (r = 1; r < grp->nr_runs; r++) {
+			const struct run_meta *m = &grp->runs[r]->meta;
+
+			if (strcmp(m->kernel_release, m0->kernel_release) ||
+			    strcmp(m->pkvm_mode, m0->pkvm_mode) || m->emulated != m0->emulated) {
+				warn_msg(
+					"%s: runs differ in kernel, mode or emulation (%s %s%s vs %s %s%s in %s)",
+					grp->name, m0->kernel_release, m0->pkvm_mode,
+					m0->emulated ? " emulated" : "", m->kernel_release,
+					m->pkvm_mode, m->emulated ? " emulated" : "",
+					grp->runs[r]->dir);
+				break;
+			}
+		}
+		if (!first)
+			first = m0;
+		else if (first->emulated != m0->emulated)
+			warn_msg(
+				"%s is %s, %s is not: emulated timings are valid only against the same emulator",
+				first->emulated ? s->groups[0].name : grp->name, "emulated",
+				first->emulated ? grp->name : s->groups[0].name);
 	}
 }
 
@@ -109,6 +183,8 @@ int run_set_load(struct run_set *s, char **paths, int n, const struct run_set_op
 	name_groups(s);
 	if (ret)
 		run_set_free(s);
+	else
+		check_groups(s);
 	return ret;
 }
 

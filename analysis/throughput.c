@@ -261,7 +261,9 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 		json_object_object_add(o, "x_name",
 				       json_object_new_string(sweep ? sweep : "offered_rate"));
 		json_object_object_add(o, "points", jres);
-		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		fprintf(f, "%s\n",
+			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_SPACED));
 		json_object_put(o);
 	}
 	free(refs);

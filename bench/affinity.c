@@ -18,6 +18,7 @@
  * if the kernel then picks another CPU inside the restored mask (its
  * least-loaded choice), that move is counted as a restore-phase MOVI.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,27 @@ static void report(struct bench_ctx *c, struct aff_state *s)
 	bench_set(c, "movi_by_source_cpu", bench_per_cpu_json(s->moves_from, c->nr_possible));
 }
 
+/* irqbalance moves interrupts too: the kernel would count its MOVIs with ours */
+static bool irqbalance_running(void)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir("/proc");
+	char *comm;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		comm = host_read_str("/proc/%s/comm", de->d_name);
+		found = comm && !strcmp(comm, "irqbalance");
+		free(comm);
+	}
+	closedir(d);
+	return found;
+}
+
 static const char *cpus_str(const struct bench_ctx *c)
 {
 	static char buf[256];
@@ -299,6 +321,10 @@ static int affinity_run(struct bench_ctx *c)
 		ret = EXIT_FAIL;
 		goto out;
 	}
+	if (irqbalance_running())
+		bench_note(c,
+			   "irqbalance is running: it moves interrupts too, so a collector will "
+			   "count more MOVIs than this workload sent (stop it for exact counts)");
 	bench_line(c, "%d movable ITS interrupt(s), %d skipped, CPUs %s", s.live,
 		   (int)json_object_array_length(c->skipped), cpus_str(c));
 	bench_begin(c);

@@ -310,18 +310,20 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o, const char **w
 	*workload = w->name;
 	optind = 0; /* reentrant: `itsperf run` parses several workload lines */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+d:n:r:c:j:t:qh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:d:n:r:c:j:t:qh", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return -1;
 		}
-		if (c == '?' || c == ':') {
+		if (c == ':') {
+			err_msg("bench: option %s needs an argument", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+		if (c == '?') {
 			if (optopt)
-				err_msg("bench: option -%c %s", optopt,
-					c == ':' ? "needs an argument" : "is unknown");
+				err_msg("bench: option -%c is unknown", optopt);
 			else
-				err_msg("bench: option '%s' is unknown or needs an argument",
-					argv[optind - 1]);
+				err_msg("bench: option '%s' is unknown", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 		ret = parse_one(w, c, optarg, o);

@@ -289,6 +289,16 @@ static bool netdev_backed(const struct guard *g, const char *ifname, int depth)
 	return hit;
 }
 
+#define RTF_DEFAULT_ 0x00010000 /* default route learned from a router advertisement */
+#define RTF_ADDRCONF_ 0x00040000 /* ... from address autoconfiguration (RA) */
+
+/*
+ * The default routes: every IPv4 one, and IPv6 ones configured by hand
+ * or by a daemon. An IPv6 default route learned from router advertisements
+ * (RTF_ADDRCONF) comes back by itself when the link is up again (the
+ * rebind workload brings it up); it counts only on a host that has no
+ * IPv4 default route, where it is the way out.
+ */
 static void check_default_routes(struct guard *g)
 {
 	char *text = read_rel(g, "/proc/net/route");
@@ -297,6 +307,7 @@ static void check_default_routes(struct guard *g)
 	char ifname[64], dest[64], mask[64];
 	char dst6[64], pfx[8];
 	unsigned int flags;
+	bool v4_default = false;
 
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -306,6 +317,7 @@ static void check_default_routes(struct guard *g)
 			continue;
 		if (strcmp(dest, "00000000") || strcmp(mask, "00000000") || !(flags & 1))
 			continue;
+		v4_default = true;
 		if (netdev_backed(g, ifname, 0))
 			reason(g, "carries the IPv4 default route (interface %s)", ifname);
 	}
@@ -321,21 +333,29 @@ static void check_default_routes(struct guard *g)
 		if (strspn(dst6, "0") != strlen(dst6) || strcmp(pfx, "00") ||
 		    !strcmp(ifname, "lo") || !(flags & 1))
 			continue;
+		if ((flags & (RTF_ADDRCONF_ | RTF_DEFAULT_)) && v4_default)
+			continue;
 		if (netdev_backed(g, ifname, 0))
-			reason(g, "carries the IPv6 default route (interface %s)", ifname);
+			reason(g, "carries the IPv6 default route (interface %s%s)", ifname,
+			       flags & (RTF_ADDRCONF_ | RTF_DEFAULT_) ?
+				       ", from router advertisements" :
+				       "");
 	}
 	free(text);
 }
 
+#define IFA_F_PERMANENT_ 0x80
+
 /*
  * Addresses and routes of an interface: an IPv4 address always brings a
- * route (/proc/net/route), a global/site IPv6 address shows in if_inet6
- * (link-local ones come back by themselves when the link is up again).
+ * route (/proc/net/route); an IPv6 address set by hand or by a daemon is
+ * permanent in if_inet6. Link-local and autoconfigured (SLAAC) addresses
+ * come back by themselves when the link is up again.
  */
 static bool iface_configured(const struct guard *g, const char *ifname, char *what, size_t len)
 {
 	char name[64], addr[64];
-	unsigned int scope;
+	unsigned int scope, flags;
 	char *save = NULL;
 	char *line;
 	char *text;
@@ -354,9 +374,10 @@ static bool iface_configured(const struct guard *g, const char *ifname, char *wh
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !hit;
 	     line = strtok_r(NULL, "\n", &save)) {
 		/* address ifindex prefixlen scope flags name */
-		if (sscanf(line, "%63s %*x %*x %x %*x %63s", addr, &scope, name) != 3)
+		if (sscanf(line, "%63s %*x %*x %x %x %63s", addr, &scope, &flags, name) != 4)
 			continue;
-		if (!strcmp(name, ifname) && scope != 0x20 && scope != 0x10) {
+		if (!strcmp(name, ifname) && scope != 0x20 && scope != 0x10 &&
+		    (flags & IFA_F_PERMANENT_)) {
 			snprintf(what, len, "IPv6 address %.32s", addr);
 			hit = true;
 		}

@@ -172,13 +172,30 @@ static int io_loop(struct bench_ctx *c, struct msi_state *s)
 	return 0;
 }
 
+/* /proc/interrupts has one column per online CPU, in order: column -> CPU number */
+static int column_cpus(int *cpu_of, int nr)
+{
+	uint64_t online[BENCH_MAX_CPUS / 64];
+	int i, n = 0;
+
+	if (host_online_cpus(online, BENCH_MAX_CPUS) <= 0)
+		return 0;
+	for (i = 0; i < BENCH_MAX_CPUS && n < nr; i++)
+		if (online[i / 64] & (1ull << (i % 64)))
+			cpu_of[n++] = i;
+	return n;
+}
+
 static uint64_t irq_counts(const struct msi_state *s, uint64_t *per_cpu, int nr_cpus, int *its)
 {
+	static int cpu_of[BENCH_MAX_CPUS];
 	struct irq_table t;
 	uint64_t total = 0;
+	int ncol;
 	int i, j;
 
 	*its = 0;
+	ncol = column_cpus(cpu_of, BENCH_MAX_CPUS);
 	if (irq_table_read(NULL, &t))
 		return 0;
 	for (i = 0; i < s->nr_irqs; i++) {
@@ -188,8 +205,9 @@ static uint64_t irq_counts(const struct msi_state *s, uint64_t *per_cpu, int nr_
 			continue;
 		(*its)++;
 		total += l->total;
-		for (j = 0; j < t.nr_cpus && j < nr_cpus; j++)
-			per_cpu[j] += l->per_cpu[j];
+		for (j = 0; j < t.nr_cpus && j < ncol; j++)
+			if (cpu_of[j] < nr_cpus)
+				per_cpu[cpu_of[j]] += l->per_cpu[j];
 	}
 	irq_table_free(&t);
 	return total;

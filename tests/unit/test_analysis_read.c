@@ -63,7 +63,8 @@ static char *write_run(const char *name)
 	size_t i;
 
 	snprintf(m.pkvm_mode, sizeof(m.pkvm_mode), "protected-nvhe");
-	snprintf(m.kernel_cmdline, sizeof(m.kernel_cmdline), "console=ttyAMA0 kvm-arm.mode=protected");
+	snprintf(m.kernel_cmdline, sizeof(m.kernel_cmdline),
+		 "console=ttyAMA0 kvm-arm.mode=protected");
 	m.gic_version = 4;
 	m.its_count = 2;
 	m.nr_cpus = 2;
@@ -136,7 +137,7 @@ static void test_round_trip(void **state __unused)
 	assert_true(d->meta.offered_rate == 5000);
 	assert_true(d->meta.duration_s == 12.5);
 	assert_int_equal(d->meta.nr_sweep, 2);
-	assert_true(d->meta.tool_version[0] != '\0');	/* the writer filled it in */
+	assert_true(d->meta.tool_version[0] != '\0'); /* the writer filled it in */
 	assert_true(d->meta.start_ns > 0);
 	assert_int_equal(d->nr_metrics, 3);
 
@@ -151,7 +152,7 @@ static void test_round_trip(void **state __unused)
 	assert_true(m->samples[5] == UINT64_MAX);
 	assert_true(m->has_hist);
 	assert_int_equal(m->hist.count, 6);
-	assert_int_equal(m->hist.buckets[6], 1);	/* 100 in [64, 128) */
+	assert_int_equal(m->hist.buckets[6], 1); /* 100 in [64, 128) */
 	assert_true(m->hist.buckets[63] == 1);
 	assert_true(m->summary.exact);
 	assert_float_equal(m->summary.p50, 600, 1e-9);
@@ -246,7 +247,8 @@ static void drop_label(struct json_object *top)
 
 static void newer_version(struct json_object *top)
 {
-	json_object_object_add(top, "format_version", json_object_new_int(RESULT_FORMAT_VERSION + 1));
+	json_object_object_add(top, "format_version",
+			       json_object_new_int(RESULT_FORMAT_VERSION + 1));
 }
 
 static void partial_string(struct json_object *top)
@@ -333,7 +335,9 @@ static void test_strict_errors(void **state __unused)
 	free(dir);
 
 	dir = write_run("binary");
-	set_file(dir, "meta.json", "\x7f" "ELF\x02\x01\x01");
+	set_file(dir, "meta.json",
+		 "\x7f"
+		 "ELF\x02\x01\x01");
 	expect_error(dir, "meta.json", "JSON syntax error");
 	free(dir);
 
@@ -368,8 +372,9 @@ static void test_strict_errors(void **state __unused)
 
 	/* sample files: the line is named */
 	dir = write_run("samples-cut");
-	set_file(dir, "samples/cmd_latency.total.MAPD.txt",
-		 "# itsperf samples 1\n# metric cmd_latency.total.MAPD\n# unit ns\n# count 6\n900\n100\n50");
+	set_file(
+		dir, "samples/cmd_latency.total.MAPD.txt",
+		"# itsperf samples 1\n# metric cmd_latency.total.MAPD\n# unit ns\n# count 6\n900\n100\n50");
 	expect_error(dir, "samples/cmd_latency.total.MAPD.txt: line", "count 6 but only");
 	free(dir);
 
@@ -458,12 +463,13 @@ static void test_find_runs(void **state __unused)
 
 		r = result_run_begin(d, &m);
 		assert_int_equal(rename(result_run_dir(r), crashed), 0);
-		result_run_abort(r);	/* frees it; the renamed folder stays */
+		result_run_abort(r); /* frees it; the renamed folder stays */
 		free(d);
 	}
 	n = result_find_runs(base, &dirs);
 	assert_int_equal(n, 3);
-	assert_true(strstr(dirs[0], "run-1") && strstr(dirs[1], "run-2") && strstr(dirs[2], "run-10"));
+	assert_true(strstr(dirs[0], "run-1") && strstr(dirs[1], "run-2") &&
+		    strstr(dirs[2], "run-10"));
 	result_free_list(dirs, n);
 	/* read explicitly, the checkpoint is a partial run */
 	{
