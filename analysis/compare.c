@@ -433,8 +433,9 @@ static bool gated_failure(const struct comparison *c)
 
 static void fmt_change(char *buf, size_t len, double ratio)
 {
+	/* no "-0.0%" */
 	if (isfinite(ratio))
-		snprintf(buf, len, "%+.1f%%", (ratio - 1) * 100);
+		snprintf(buf, len, "%+.1f%%", fabs(ratio - 1) < 0.0005 ? 0.0 : (ratio - 1) * 100);
 	else
 		snprintf(buf, len, "n/a");
 }
