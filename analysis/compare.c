@@ -519,7 +519,7 @@ static void out_text(FILE *f, const struct table *t)
 			snprintf(ci, sizeof(ci), "[%s, %s]", lo, hi);
 			snprintf(p, sizeof(p), "%.3g", c->p_shown);
 			fprintf(f, "  %-26s %-4s %-12.12s %10s %10s %8s %17s %8s  %s\n",
-				g ? "" : metric_short_name(r->m->name),
+				g ? "" : metric_short_name_in(r->m->name, r->m->area),
 				r->m->is_value ? "val" : run_stat_name(r->st),
 				t->s->groups[g + 1].name, b, n, ch, ci, p, verdict_text(c));
 		}
