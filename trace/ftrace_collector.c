@@ -11,8 +11,8 @@
  *   count.cmd.<CMD>                 hist trigger on cmd_send keyed by builder.sym
  *                                   (in kernel, no buffer involved)
  *   cmd_latency.{total,queue_wait,completion_wait}.<CMD>
- *                                   raw kprobe/kretprobe records read back with
- *                                   tracefs_iterate_raw_events + libtraceevent,
+ *                                   raw kprobe/kretprobe records read back from
+ *                                   trace_pipe_raw + libtraceevent (kbuffer, tep),
  *                                   paired per execution context (ftrace_pair.c)
  *   hvc.<probe>, lock_hold.<probe>, irq_path.<probe>
  *                                   same, for the other probes' call durations
@@ -503,7 +503,7 @@ static void *reader_main(void *arg)
 	while (!priv->reader_stop) {
 		struct timespec ts = { 0, FTRACE_DRAIN_NS };
 
-		tfs_read_raw(priv->tep, priv->inst, record_cb, priv);
+		tfs_read_raw_pages(priv->tep, priv->inst, record_cb, priv, NULL);
 		nanosleep(&ts, NULL);
 	}
 	priv->reader_cpu_ns += thread_cpu_ns() - t0;
@@ -568,6 +568,13 @@ static int ftrace_stop(struct collector *c)
 	priv->t_stop = now_ns();
 	tracefs_trace_off(priv->inst);
 	pause_hists(priv);
+	/* no more hits: kprobe_profile's counts then match what was recorded */
+	for (i = 0; i < priv->nr; i++) {
+		if (!priv->p[i].attached)
+			continue;
+		tracefs_event_disable(priv->inst, ITSPERF_EVENT_GROUP, priv->p[i].entry_ev);
+		tracefs_event_disable(priv->inst, ITSPERF_EVENT_GROUP, priv->p[i].ret_ev);
+	}
 	if (priv->hist_ok && priv->cmd_send >= 0) {
 		const char *ev = priv->p[priv->cmd_send].entry_ev;
 
@@ -585,7 +592,7 @@ static int ftrace_stop(struct collector *c)
 		priv->reader_running = false;
 	}
 	t0 = thread_cpu_ns();
-	tfs_read_raw(priv->tep, priv->inst, record_cb, priv);
+	tfs_read_raw_pages(priv->tep, priv->inst, record_cb, priv, NULL);
 	priv->reader_cpu_ns += thread_cpu_ns() - t0;
 	tfs_buffer_stats(priv->inst, &priv->bstats);
 	return 0;
@@ -836,6 +843,7 @@ static struct json_object *overhead_json(struct ftrace_priv *priv)
 	struct json_object *o = json_object_new_object();
 	struct json_object *kp = json_object_new_object();
 	double secs = (priv->t_stop - priv->t_start) / 1e9;
+	uint64_t hits = 0;
 	int i;
 
 	json_object_object_add(o, "events", json_object_new_int64(priv->records));
@@ -868,8 +876,13 @@ static struct json_object *overhead_json(struct ftrace_priv *priv)
 		json_object_object_add(e, "ret_hits", json_object_new_int64(h[1]));
 		json_object_object_add(e, "ret_misses", json_object_new_int64(m[1]));
 		json_object_object_add(kp, fp->lp->name, e);
+		hits += h[0] + h[1];
 	}
 	json_object_object_add(o, "kprobes", kp);
+	/* every probe hit must have become a record read back */
+	json_object_object_add(o, "kprobe_hits", json_object_new_int64(hits));
+	json_object_object_add(o, "records_match_hits",
+			       json_object_new_boolean(hits == priv->records));
 	json_object_object_add(o, "pairing_unmatched_returns",
 			       json_object_new_int64(priv->pr.unmatched_returns));
 	json_object_object_add(o, "pairing_lost_returns",

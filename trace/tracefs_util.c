@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <kbuffer.h>
 #include <tracefs.h>
 
 #include "lib/util.h"
@@ -792,6 +793,108 @@ int tfs_read_raw(struct tep_handle *tep, struct tracefs_instance *inst,
 		 int (*cb)(struct tep_event *, struct tep_record *, int, void *), void *ctx)
 {
 	return tracefs_iterate_raw_events(tep, inst, NULL, 0, cb, ctx);
+}
+
+struct cpu_pages {
+	char *buf; /* every page read, back to back */
+	size_t nr_pages;
+	size_t page; /* the page being parsed */
+	struct kbuffer *kbuf;
+	void *data; /* current record, NULL: exhausted */
+	unsigned long long ts;
+	int cpu;
+};
+
+static void cpu_pages_read(struct cpu_pages *c, struct tracefs_instance *inst, long psize)
+{
+	char *file = xasprintf("per_cpu/cpu%d/trace_pipe_raw", c->cpu);
+	char *path = tracefs_instance_get_file(inst, file);
+	int fd = path ? open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+
+	free(file);
+	tracefs_put_tracing_file(path);
+	if (fd < 0)
+		return;
+	for (;;) {
+		ssize_t r;
+
+		c->buf = xrealloc(c->buf, (c->nr_pages + 1) * psize);
+		r = read(fd, c->buf + c->nr_pages * psize, psize);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (r < psize)
+			memset(c->buf + c->nr_pages * psize + r, 0, psize - r);
+		c->nr_pages++;
+	}
+	close(fd);
+}
+
+/* position on the next record of this CPU, loading pages as needed */
+static void cpu_pages_next(struct cpu_pages *c, long psize, bool first)
+{
+	c->data = first ? NULL : kbuffer_next_event(c->kbuf, &c->ts);
+	while (!c->data && c->page < c->nr_pages) {
+		if (kbuffer_load_subbuffer(c->kbuf, c->buf + c->page++ * psize))
+			continue;
+		c->data = kbuffer_read_event(c->kbuf, &c->ts);
+	}
+}
+
+int tfs_read_raw_pages(struct tep_handle *tep, struct tracefs_instance *inst,
+		       int (*cb)(struct tep_event *, struct tep_record *, int, void *), void *ctx,
+		       uint64_t *nr_records)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	long psize = getpagesize();
+	struct cpu_pages *cp;
+	int stop = 0;
+	long i;
+
+	if (nr_records)
+		*nr_records = 0;
+	cp = xcalloc(ncpu, sizeof(*cp));
+	for (i = 0; i < ncpu; i++) {
+		cp[i].cpu = i;
+		cp[i].kbuf = kbuffer_alloc(
+			tep_get_header_page_size(tep) == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
+			tep_is_file_bigendian(tep) ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+		if (!cp[i].kbuf)
+			goto out;
+		cpu_pages_read(&cp[i], inst, psize);
+		cpu_pages_next(&cp[i], psize, true);
+	}
+	while (!stop) {
+		struct tep_record rec = { 0 };
+		struct cpu_pages *c = NULL;
+		struct tep_event *ev;
+
+		for (i = 0; i < ncpu; i++)
+			if (cp[i].data && (!c || cp[i].ts < c->ts))
+				c = &cp[i];
+		if (!c)
+			break;
+		rec.ts = c->ts;
+		rec.data = c->data;
+		rec.size = kbuffer_event_size(c->kbuf);
+		rec.cpu = c->cpu;
+		rec.missed_events = kbuffer_missed_events(c->kbuf);
+		if (nr_records)
+			(*nr_records)++;
+		ev = tep_find_event(tep, tep_data_type(tep, &rec));
+		if (ev && cb(ev, &rec, c->cpu, ctx))
+			stop = 1;
+		cpu_pages_next(c, psize, false);
+	}
+out:
+	for (i = 0; i < ncpu; i++) {
+		if (cp[i].kbuf)
+			kbuffer_free(cp[i].kbuf);
+		free(cp[i].buf);
+	}
+	free(cp);
+	return 0;
 }
 
 bool tfs_field_u64(struct tep_event *ev, struct tep_record *rec, const char *name, uint64_t *val)

@@ -149,6 +149,16 @@ int tfs_hist_read(struct tracefs_instance *inst, const char *system, const char 
 /* read (consume) every record in inst's buffers, in timestamp order */
 int tfs_read_raw(struct tep_handle *tep, struct tracefs_instance *inst,
 		 int (*cb)(struct tep_event *, struct tep_record *, int, void *), void *ctx);
+/*
+ * The same, reading per_cpu/cpuN/trace_pipe_raw page by page with plain
+ * read() and libtraceevent's kbuffer, merging CPUs by timestamp. For a
+ * buffer nobody writes to any more (the boot trace): libtracefs 1.6.4's
+ * iterator was seen to skip a record there. nr_records counts every record
+ * read (known event or not).
+ */
+int tfs_read_raw_pages(struct tep_handle *tep, struct tracefs_instance *inst,
+		       int (*cb)(struct tep_event *, struct tep_record *, int, void *), void *ctx,
+		       uint64_t *nr_records);
 /* a numeric field of a record, false if the event has no such field */
 bool tfs_field_u64(struct tep_event *ev, struct tep_record *rec, const char *name, uint64_t *val);
 
