@@ -101,6 +101,7 @@ struct ftrace_priv {
 	uint64_t records;
 	uint64_t not_kept;
 	uint64_t missed; /* lost records reported by the buffer */
+	uint64_t unknown; /* records of events the handle lacks */
 	pthread_t reader;
 	bool reader_running;
 	volatile int reader_stop;
@@ -319,7 +320,7 @@ static void free_priv(struct ftrace_priv *priv)
 
 static void map_event(struct ftrace_priv *priv, const char *name, int code)
 {
-	struct tep_event *ev = tep_find_event_by_name(priv->tep, ITSPERF_EVENT_GROUP, name);
+	struct tep_event *ev = tfs_tep_ensure(priv->tep, ITSPERF_EVENT_GROUP, name);
 
 	if (!ev)
 		return;
@@ -456,6 +457,10 @@ static int record_cb(struct tep_event *ev, struct tep_record *rec, int cpu, void
 	struct fprobe *fp;
 	int code;
 
+	if (!ev) {
+		priv->unknown++;
+		return 0;
+	}
 	if (ev->id < 0 || ev->id >= priv->nr_idmap || (code = priv->idmap[ev->id]) < 0)
 		return 0;
 	priv->records++;
@@ -852,6 +857,7 @@ static struct json_object *overhead_json(struct ftrace_priv *priv)
 			       json_object_new_int64(priv->missed + priv->bstats.overrun +
 						     priv->bstats.dropped + priv->not_kept));
 	json_object_object_add(o, "records_not_kept", json_object_new_int64(priv->not_kept));
+	json_object_object_add(o, "records_unknown_event", json_object_new_int64(priv->unknown));
 	json_object_object_add(o, "records_lost_reported", json_object_new_int64(priv->missed));
 	json_object_object_add(o, "buffer_overrun", json_object_new_int64(priv->bstats.overrun));
 	json_object_object_add(o, "buffer_dropped", json_object_new_int64(priv->bstats.dropped));

@@ -4,12 +4,14 @@
  * boot-collect and the hypervisor-event reader.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <kbuffer.h>
@@ -574,9 +576,87 @@ bool tfs_function_traceable(const char *sym)
 	       bsearch(&sym, filter_funcs, nr_filter_funcs, sizeof(*filter_funcs), cmp_str);
 }
 
+/*
+ * libtracefs 1.6.4's tracefs_local_events_system() builds the handle from a
+ * readdir of events/<system>/, and on the 6.1 and 6.12 guests (eventfs) that
+ * readdir was seen to leave out existing events now and then (the boot-time
+ * itsperf_boot/deprivilege_window and its _ret, about one run in eight):
+ * their records then read as unknown events and are silently skipped. So
+ * the directory is listed once more here, and callers that know which
+ * events they need ask for them by name (tfs_tep_ensure()).
+ */
+static void tep_complete(struct tep_handle *tep, const char *system)
+{
+	char *dir = xasprintf("%s/events/%s", tfs_features()->dir, system);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		char *path;
+		char *fmt;
+		size_t len = 0;
+
+		if (de->d_name[0] == '.' || tep_find_event_by_name(tep, system, de->d_name))
+			continue;
+		path = xasprintf("%s/%s/format", dir, de->d_name);
+		fmt = read_file(path, &len);
+		if (fmt && len && !tep_parse_event(tep, fmt, len, system))
+			debug_msg("tracefs: %s/%s was missing from libtracefs' handle: added",
+				  system, de->d_name);
+		free(fmt);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+struct tep_event *tfs_tep_ensure(struct tep_handle *tep, const char *system, const char *event)
+{
+	struct tep_event *ev = tep_find_event_by_name(tep, system, event);
+	char *path;
+	char *fmt;
+	size_t len = 0;
+
+	if (ev)
+		return ev;
+	path = xasprintf("%s/events/%s/%s/format", tfs_features()->dir, system, event);
+	fmt = read_file(path, &len);
+	if (!fmt && errno == ENOENT) {
+		/* a fresh eventfs lookup can fail: walk the directory, then retry */
+		char *dir = xasprintf("%s/events/%s", tfs_features()->dir, system);
+		struct dirent *de;
+		DIR *d = opendir(dir);
+		struct stat st;
+
+		while (d && (de = readdir(d))) {
+			char *sub = xasprintf("%s/%s", dir, de->d_name);
+
+			stat(sub, &st);
+			free(sub);
+		}
+		if (d)
+			closedir(d);
+		free(dir);
+		fmt = read_file(path, &len);
+	}
+	if (fmt && len && !tep_parse_event(tep, fmt, len, system)) {
+		debug_msg("tracefs: %s/%s was missing from the event handle: added", system, event);
+		ev = tep_find_event_by_name(tep, system, event);
+	}
+	free(fmt);
+	free(path);
+	return ev;
+}
+
 struct tep_handle *tfs_tep_for(const char *const *systems)
 {
-	return tracefs_local_events_system(NULL, systems);
+	struct tep_handle *tep = tracefs_local_events_system(NULL, systems);
+	const char *const *s;
+
+	for (s = systems; tep && *s; s++)
+		tep_complete(tep, *s);
+	return tep;
 }
 
 /* ---- dynamic events and triggers ---- */
@@ -809,7 +889,9 @@ static void cpu_pages_read(struct cpu_pages *c, struct tracefs_instance *inst, l
 {
 	char *file = xasprintf("per_cpu/cpu%d/trace_pipe_raw", c->cpu);
 	char *path = tracefs_instance_get_file(inst, file);
-	int fd = path ? open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+	int fd;
+
+	fd = path ? open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
 
 	free(file);
 	tracefs_put_tracing_file(path);
@@ -883,7 +965,11 @@ int tfs_read_raw_pages(struct tep_handle *tep, struct tracefs_instance *inst,
 		if (nr_records)
 			(*nr_records)++;
 		ev = tep_find_event(tep, tep_data_type(tep, &rec));
-		if (ev && cb(ev, &rec, c->cpu, ctx))
+		if (!ev)
+			debug_msg("tracefs: record of unknown event type %d on cpu %d",
+				  tep_data_type(tep, &rec), c->cpu);
+		/* unknown events reach the callback too, with ev NULL */
+		if (cb(ev, &rec, c->cpu, ctx))
 			stop = 1;
 		cpu_pages_next(c, psize, false);
 	}
