@@ -61,7 +61,7 @@ deps:
 $(X86)/%.o: %.c | $(X86_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(X86)/bpf -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(X86)/bpf -isystem /usr/include/traceevent -MMD -MP -c $< -o $@
 
 $(X86)/itsperf: $(X86_OBJS)
 	$(call msg,LINK,$@)
@@ -73,8 +73,9 @@ A64_CC		:= $(CROSS_COMPILE)gcc --sysroot=$(SYSROOT)
 $(A64)/%.o: %.c | $(A64_SKELS)
 	$(call msg,CC.a64,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(A64_CC) $(BASE_CFLAGS) -I$(A64)/bpf -MMD -MP -c $< -o $@
+	$(Q)$(A64_CC) $(BASE_CFLAGS) -I$(A64)/bpf -isystem $(SYSROOT)/usr/include/traceevent -MMD -MP -c $< -o $@
 
+# (tracefs.h includes <event-parse.h> unqualified: hence -isystem .../traceevent)
 # libtraceevent's plugin loader references dlopen: harmless in a static binary
 $(A64)/itsperf: $(A64_OBJS)
 	$(call msg,LINK.a64,$@)

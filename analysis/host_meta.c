@@ -262,7 +262,9 @@ static void cpu_model(struct run_meta *m)
 			return;
 		}
 	}
-	snprintf(m->cpu_model, sizeof(m->cpu_model), "implementer 0x%02x part 0x%03x", impl, part);
+	/* implementer 0 is reserved for software: QEMU's "max" CPU under TCG */
+	snprintf(m->cpu_model, sizeof(m->cpu_model), "%simplementer 0x%02x part 0x%03x",
+		 impl == 0 ? "QEMU (software) " : "", impl, part);
 }
 
 static const char *mode_from_cmdline(const char *cmdline)

@@ -83,7 +83,7 @@ bool result_metric_name_valid(const char *name)
 		char c = name[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == ':' || c == '+' || c == '-'))
+		      c == '_' || c == '.' || c == ':' || c == '+' || c == '-' || c == '@'))
 			return false;
 	}
 	return true;
@@ -340,7 +340,7 @@ static int write_meta(struct result_run *r, const char *path, bool partial, bool
 	json_object_object_add(top, "metrics", json_object_get(r->metrics));
 	json_object_object_add(top, "sections", json_object_get(r->sections));
 	json_object_object_add(top, "files", json_object_get(r->files));
-	s = json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+	s = json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							JSON_C_TO_STRING_NOSLASHESCAPE);
 	ret = write_file_atomic(path, s, strlen(s));
 	json_object_put(top);
@@ -528,7 +528,7 @@ static int check_desc(struct result_run *r, const struct metric_desc *d)
 		return -1;
 	}
 	if (!result_metric_name_valid(d->name)) {
-		err_msg("result: invalid metric name '%s' (allowed: [A-Za-z0-9_.:+-], 1..200 chars)",
+		err_msg("result: invalid metric name '%s' (allowed: [A-Za-z0-9_.:+@-], 1..200 chars)",
 			d->name ? d->name : "(null)");
 		return -1;
 	}
@@ -543,13 +543,39 @@ static int check_desc(struct result_run *r, const struct metric_desc *d)
 	return 0;
 }
 
+/*
+ * Metric names are unique in a run. Two collectors measuring the same
+ * thing (cmd_latency.total.MOVI from bpf and from ftrace) both keep their
+ * numbers: the first writer has the plain name, a later one from another
+ * source gets "NAME:SOURCE" (itsperf run and record start the bpf
+ * collectors before ftrace, so the plain name is BPF's). The same source
+ * writing a name twice is a bug and is refused by check_desc().
+ */
+static const struct metric_desc *disambiguate(struct result_run *r, const struct metric_desc *d,
+					      struct metric_desc *tmp, char *buf, size_t len)
+{
+	struct json_object *prev;
+
+	if (!r || !d || !d->name || !d->source || !*d->source ||
+	    !json_object_object_get_ex(r->names, d->name, &prev) ||
+	    !strcmp(json_object_get_string(prev), d->source))
+		return d;
+	snprintf(buf, len, "%s:%s", d->name, d->source);
+	*tmp = *d;
+	tmp->name = buf;
+	return tmp;
+}
+
 int result_add_metric(struct result_run *r, const struct metric_desc *d, const struct hist *h,
 		      const uint64_t *samples, size_t nr_samples)
 {
+	struct metric_desc tmp;
 	struct json_object *m;
 	struct summary s;
+	char name[256];
 	char *rel = NULL;
 
+	d = disambiguate(r, d, &tmp, name, sizeof(name));
 	if (check_desc(r, d))
 		return -1;
 	if (!h && (!samples || !nr_samples)) {
@@ -597,14 +623,22 @@ int result_add_metric(struct result_run *r, const struct metric_desc *d, const s
 	json_object_object_add(m, "summary", summary_to_json(&s));
 add:
 	json_object_array_add(r->metrics, m);
-	json_object_object_add(r->names, d->name, json_object_new_boolean(true));
+	json_object_object_add(r->names, d->name, json_object_new_string(d->source ? d->source : ""));
 	return 0;
+}
+
+bool result_has_metric(const struct result_run *r, const char *name)
+{
+	return r && name && json_object_object_get_ex(r->names, name, NULL);
 }
 
 int result_add_value(struct result_run *r, const struct metric_desc *d, double value)
 {
+	struct metric_desc tmp;
 	struct json_object *m;
+	char name[256];
 
+	d = disambiguate(r, d, &tmp, name, sizeof(name));
 	if (check_desc(r, d))
 		return -1;
 	if (!isfinite(value)) {
@@ -614,7 +648,7 @@ int result_add_value(struct result_run *r, const struct metric_desc *d, double v
 	m = metric_json(d);
 	json_object_object_add(m, "value", json_object_new_double(value));
 	json_object_array_add(r->metrics, m);
-	json_object_object_add(r->names, d->name, json_object_new_boolean(true));
+	json_object_object_add(r->names, d->name, json_object_new_string(d->source ? d->source : ""));
 	return 0;
 }
 

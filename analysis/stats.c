@@ -281,15 +281,18 @@ static int ranked_cmp(const void *a, const void *b)
 }
 
 /*
- * Exact two-sided p of the rank sum of x under random assignment of the
- * (mid-)ranks to groups: count subsets of size nx by doubled rank sum.
+ * Exact p-values of the rank sum of x under random assignment of the
+ * (mid-)ranks to the groups: count the subsets of size nx by doubled rank
+ * sum (integers), then read the tails at the observed sum.
  */
-static double mwu_exact_p(const double *rank2, size_t n, size_t nx, long obs2)
+static void mwu_exact(const double *rank2, size_t n, size_t nx, long obs2, struct mwu *res)
 {
 	size_t maxsum = 0;
 	double *ways;
 	double total = 0;
-	double tail = 0;
+	double two = 0;
+	double le = 0;
+	double ge = 0;
 	double mean2;
 	size_t i;
 	size_t k;
@@ -311,35 +314,45 @@ static double mwu_exact_p(const double *rank2, size_t n, size_t nx, long obs2)
 	for (s = 0; s <= maxsum; s++) {
 		double w = ways[nx * (maxsum + 1) + s];
 
+		if (!w)
+			continue;
 		total += w;
-		/* 1e-9: ties at exactly the observed distance count as extreme */
+		/* 1e-9: sums at exactly the observed distance count as extreme */
 		if (fabs((double)s - mean2) >= fabs((double)obs2 - mean2) - 1e-9)
-			tail += w;
+			two += w;
+		if ((long)s <= obs2)
+			le += w;
+		if ((long)s >= obs2)
+			ge += w;
 	}
 	free(ways);
-	return total > 0 ? fmin(1.0, tail / total) : 1.0;
+	if (total <= 0) {
+		res->p = res->p_y_greater = res->p_y_less = 1;
+		return;
+	}
+	res->p = fmin(1.0, two / total);
+	/* y greater <=> x's ranks small */
+	res->p_y_greater = fmin(1.0, le / total);
+	res->p_y_less = fmin(1.0, ge / total);
 }
 
-double mann_whitney_p(const double *x, size_t nx, const double *y, size_t ny, double *u)
+void mann_whitney(const double *x, size_t nx, const double *y, size_t ny, struct mwu *res)
 {
 	size_t n = nx + ny;
 	struct ranked *r;
 	double *rank2;
 	double tie_sum = 0;
 	double rsum2 = 0;
-	double ux;
 	double mu;
-	double sigma2;
-	double z;
-	double p;
+	double sigma;
 	size_t i;
 	size_t j;
 
-	if (!nx || !ny) {
-		if (u)
-			*u = NAN;
-		return 1.0;
-	}
+	res->u = NAN;
+	res->p = res->p_y_greater = res->p_y_less = 1;
+	res->exact = false;
+	if (!nx || !ny)
+		return;
 	r = xmalloc(n * sizeof(*r));
 	rank2 = xmalloc(n * sizeof(*rank2));
 	for (i = 0; i < nx; i++)
@@ -362,28 +375,33 @@ double mann_whitney_p(const double *x, size_t nx, const double *y, size_t ny, do
 	for (i = 0; i < n; i++)
 		if (r[i].group == 0)
 			rsum2 += rank2[i];
-	ux = rsum2 / 2 - nx * (nx + 1) / 2.0;
-	if (u)
-		*u = ux;
+	res->u = rsum2 / 2 - nx * (nx + 1) / 2.0;
 	if (n <= MWU_EXACT_MAX) {
-		/* the DP needs the ranks in any order, with x's sum observed */
-		p = mwu_exact_p(rank2, n, nx, (long)llround(rsum2));
+		res->exact = true;
+		mwu_exact(rank2, n, nx, (long)llround(rsum2), res);
 		goto out;
 	}
 	mu = nx * ny / 2.0;
-	sigma2 = nx * ny / 12.0 * ((n + 1) - tie_sum / ((double)n * (n - 1)));
-	if (sigma2 <= 0) {
-		p = 1.0;
+	sigma = sqrt(nx * ny / 12.0 * ((n + 1) - tie_sum / ((double)n * (n - 1))));
+	if (!(sigma > 0))
 		goto out;
-	}
-	z = (fabs(ux - mu) - 0.5) / sqrt(sigma2);
-	if (z < 0)
-		z = 0;
-	p = fmin(1.0, 2 * gsl_cdf_ugaussian_Q(z));
+	/* continuity-corrected normal approximation (gsl_cdf_ugaussian_{P,Q}) */
+	res->p = fmin(1.0, 2 * gsl_cdf_ugaussian_Q(fmax(0, (fabs(res->u - mu) - 0.5) / sigma)));
+	res->p_y_greater = gsl_cdf_ugaussian_P((res->u - mu + 0.5) / sigma);
+	res->p_y_less = gsl_cdf_ugaussian_Q((res->u - mu - 0.5) / sigma);
 out:
 	free(rank2);
 	free(r);
-	return p;
+}
+
+double mann_whitney_p(const double *x, size_t nx, const double *y, size_t ny, double *u)
+{
+	struct mwu res;
+
+	mann_whitney(x, nx, y, ny, &res);
+	if (u)
+		*u = res.u;
+	return res.p;
 }
 
 static double resample_median(gsl_rng *rng, const double *v, size_t n, double *buf)

@@ -45,10 +45,19 @@ void summary_from_sorted_u64(struct summary *s, const uint64_t *v, size_t n);
 void summary_from_hist(struct summary *s, const struct hist *h);
 
 /*
- * Mann-Whitney U test (two-sided), normal approximation with tie and
- * continuity correction; exact permutation distribution when both groups
- * are small (n1 + n2 <= 20 and no ties). Returns the p-value; *u gets U of x.
+ * Mann-Whitney U test of x against y: exact permutation distribution of
+ * the rank sum (ties as mid-ranks) up to 60 observations in total, normal
+ * approximation with tie and continuity correction beyond.
  */
+struct mwu {
+	double u; /* U of x: pairs (x_i, y_j) with x_i > y_j, ties 1/2 */
+	double p; /* two-sided */
+	double p_y_greater; /* one-sided, H1: y tends to be larger than x */
+	double p_y_less; /* one-sided, H1: y tends to be smaller */
+	bool exact;
+};
+void mann_whitney(const double *x, size_t nx, const double *y, size_t ny, struct mwu *res);
+/* the two-sided p-value; *u gets U of x */
 double mann_whitney_p(const double *x, size_t nx, const double *y, size_t ny, double *u);
 
 /*

@@ -81,6 +81,17 @@ const struct logical_probe logical_probes[] = {
 	  { "its_create_device" }, NULL, "ITS device creation (MAPD)" },
 	{ "lpi_config", AREA_IRQ, PROBE_RET,
 	  { "lpi_update_config" }, NULL, "LPI mask/unmask (INV)" },
+	/* ---- its_lock holders at runtime (bpf:lock_hold) ---- */
+	{ "its_cpu_init", AREA_LOCK, PROBE_RET,
+	  { "its_cpu_init" }, NULL,
+	  "CPU online: takes its_lock around its_cpu_init_collections (inlined): MAPC+INVALL per ITS" },
+	{ "its_cpu_init_collection", AREA_LOCK, PROBE_RET,
+	  { "its_cpu_init_collection" }, NULL,
+	  "one ITS's collection set-up for a CPU, called with its_lock held" },
+	{ "its_save_disable", AREA_LOCK, PROBE_RET,
+	  { "its_save_disable" }, NULL, "suspend: holds its_lock for the whole function" },
+	{ "its_restore_enable", AREA_LOCK, PROBE_RET,
+	  { "its_restore_enable" }, NULL, "resume: holds its_lock for the whole function" },
 };
 
 const int nr_logical_probes = ARRAY_SIZE(logical_probes);

@@ -10,3 +10,6 @@ $(X86)/tests/%: tests/unit/%.c $(UNIT_LIB_OBJS)
 	$(Q)$(CC) $(BASE_CFLAGS) -I$(X86)/bpf -o $@ $< $(UNIT_LIB_OBJS) $(LIBS) -lcmocka
 
 TEST_DEPS	+= $(UNIT_BINS)
+
+# capture area fragment (counters, trace.dat, guest driver)
+-include tests/guest/Build.mk

@@ -80,6 +80,7 @@ if [ $unit_only = 0 ]; then
 	for t in tests/integration/*.sh; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
+		[ "$name" = lib ] && continue	# sourced helpers, not a test
 		[ -n "$pattern" ] && [[ $name != *$pattern* ]] && continue
 		run_one "$name" bash "$t"
 	done

@@ -41,7 +41,7 @@
 #include "lib/util.h"
 #include "trace/ftrace_pair.h"
 #include "trace/hyp_events.h"
-#include "trace/its_cmd.h"
+#include "lib/its_cmd.h"
 #include "trace/tracefs_util.h"
 
 #define FTRACE_BUF_KB 4096 /* per CPU */
@@ -605,7 +605,8 @@ static int ftrace_stop(struct collector *c)
 
 static const char *namer(uint64_t builder, char *buf, size_t len, void *ctx)
 {
-	return its_cmd_name_addr(ctx, builder, buf, len);
+	snprintf(buf, len, "%s", its_cmd_name_at(ctx, builder));
+	return buf;
 }
 
 static void hist_from(struct hist *h, const uint64_t *v, size_t n)
@@ -715,7 +716,7 @@ static struct json_object *counts_json(struct ftrace_priv *priv)
 			int64_t prev = 0;
 			char cmd[64];
 
-			its_cmd_name(e->key[0], cmd, sizeof(cmd));
+			snprintf(cmd, sizeof(cmd), "%s", its_cmd_name_of_builder(e->key[0]));
 			/* two builders can map to OTHER */
 			if (json_object_object_get_ex(o, cmd, &old))
 				prev = json_object_get_int64(old);
@@ -795,7 +796,7 @@ static struct json_object *crosscheck_json(struct ftrace_priv *priv)
 			char cmd[64];
 			char name[128];
 
-			its_cmd_name(e->key[0], cmd, sizeof(cmd));
+			snprintf(cmd, sizeof(cmd), "%s", its_cmd_name_of_builder(e->key[0]));
 			snprintf(name, sizeof(name), "cmd_latency.total.%s", cmd);
 			s = fp_find(&priv->pr, name);
 			json_object_object_add(c, "hist_count", json_object_new_int64(e->hitcount));
@@ -824,7 +825,7 @@ static struct json_object *crosscheck_json(struct ftrace_priv *priv)
 			char cmd[64];
 			char cpu[16];
 
-			its_cmd_name(e->key[0], cmd, sizeof(cmd));
+			snprintf(cmd, sizeof(cmd), "%s", its_cmd_name_of_builder(e->key[0]));
 			if (!json_object_object_get_ex(pc, cmd, &m)) {
 				m = json_object_new_object();
 				json_object_object_add(pc, cmd, m);

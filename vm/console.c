@@ -41,7 +41,8 @@ static void out_write(struct console *c, const char *buf, size_t len)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return; /* stdout gone (closed pipe): keep draining the guest */
+			c->out_closed = true; /* e.g. `| head`: the run stops */
+			return;
 		}
 		buf += r;
 		len -= r;
@@ -102,8 +103,10 @@ static void scan_line(struct console *c, const char *line)
 
 	if (m != PKVM_MODE_UNKNOWN)
 		c->mode = m;
-	if (strstr(line, "Kernel panic - not syncing"))
+	if (!c->panic && strstr(line, "Kernel panic - not syncing")) {
 		c->panic = true;
+		c->panic_msg = xstrdup(strstr(line, "Kernel panic"));
+	}
 }
 
 /* strip the \r of the kernel's \r\n in place */
@@ -115,36 +118,35 @@ static void chomp_cr(char *s)
 		s[--n] = '\0';
 }
 
+/* write the not yet written part of the current line to COMMAND's output */
 static void flush_partial(struct console *c)
 {
-	if (c->len == 0 || c->phase != CON_CMD)
+	if (c->flushed == c->len)
 		return;
 	if (c->nl_pending) {
 		out_write(c, "\n", 1);
 		c->nl_pending = false;
 	}
-	out_write(c, c->line, c->len);
-	c->line_flushed = true;
-	if (c->log)
-		fwrite(c->line, 1, c->len, c->log);
-	c->len = 0;
+	out_write(c, c->line + c->flushed, c->len - c->flushed);
+	c->flushed = c->len;
 }
 
 static void complete_line(struct console *c)
 {
 	enum con_phase phase = c->phase;
 	const char *what;
-	bool flushed = c->line_flushed;
 
 	c->line[c->len] = '\0';
-	c->line_flushed = false;
 	if (phase == CON_CMD) {
-		/* a marker can only start a line that was never flushed */
-		what = flushed ? NULL : marker(c, c->line, true);
+		/* a marker can only start a line none of which was passed on */
+		what = c->flushed || c->long_line ? NULL : marker(c, c->line, true);
 		if (!what) {
-			if (c->nl_pending)
+			if (c->nl_pending) {
+				/* an empty line of output: nothing to flush carries it */
 				out_write(c, "\n", 1);
-			out_write(c, c->line, c->len);
+				c->nl_pending = false;
+			}
+			flush_partial(c);
 			c->nl_pending = true;
 		}
 	} else {
@@ -162,6 +164,8 @@ static void complete_line(struct console *c)
 	if (what)
 		handle_marker(c, what);
 	c->len = 0;
+	c->flushed = 0;
+	c->long_line = false;
 }
 
 /* could the partial line still become "ITSPERF:<nonce>:..."? */
@@ -169,7 +173,7 @@ static bool maybe_marker(const struct console *c)
 {
 	size_t n = strlen(c->nonce);
 
-	if (c->line_flushed)
+	if (c->flushed || c->long_line)
 		return false;
 	return !strncmp(c->line, c->nonce, c->len < n ? c->len : n);
 }
@@ -185,13 +189,22 @@ void console_feed(struct console *c, const char *buf, size_t len)
 		}
 		c->line[c->len++] = buf[i];
 		if (c->len == sizeof(c->line) - 1) {
-			if (c->phase == CON_CMD)
+			/* a line this long is neither a marker nor a kernel message */
+			if (c->phase == CON_CMD) {
 				flush_partial(c);
-			else
+				c->line[c->len] = '\0';
+				if (c->log)
+					fputs(c->line, c->log);
+				c->len = 0;
+				c->flushed = 0;
+				/* the rest of the line is output, never a marker */
+				c->long_line = true;
+			} else {
 				complete_line(c);
+			}
 		}
 	}
-	if (c->phase == CON_CMD && c->len && !maybe_marker(c))
+	if (c->phase == CON_CMD && c->len > c->flushed && !maybe_marker(c))
 		flush_partial(c);
 }
 
@@ -216,6 +229,8 @@ void console_free(struct console *c)
 		free(c->tail[i]);
 	free(c->tail);
 	free(c->mode_mismatch);
+	free(c->panic_msg);
+	c->panic_msg = NULL;
 	c->tail = NULL;
 	c->mode_mismatch = NULL;
 }

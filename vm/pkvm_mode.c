@@ -4,13 +4,17 @@
  * the console while the guest boots, the guest (`itsperf vm info`) from
  * dmesg: both call pkvm_mode_from_line(), so they cannot disagree.
  *
- * arch/arm64/kvm/arm.c prints exactly one of:
+ * arch/arm64/kvm/arm.c prints exactly one of (6.12: "%s%sVHE mode ...",
+ * 6.1: three fixed strings):
  *   "Protected hVHE mode initialized successfully"   (6.12, -cpu max)
  *   "Protected nVHE mode initialized successfully"   (6.1; 6.12 with hvhe=0 vh=0)
- *   "Hyp mode (nVHE) initialized successfully"       (6.12, kvm-arm.mode=nvhe)
+ *   "Hyp nVHE mode initialized successfully"         (6.12, kvm-arm.mode=nvhe)
+ *   "Hyp hVHE mode initialized successfully"         (6.12, unprotected hVHE)
  *   "Hyp mode initialized successfully"              (6.1, kvm-arm.mode=nvhe)
  *   "VHE mode initialized successfully"              (no EL2 separation: e.g.
  *                                                     arm64_sw.hvhe=0 alone)
+ * Every other one ends in "VHE mode initialized successfully" too, so the
+ * VHE entry must match the word alone and come last.
  */
 #include <string.h>
 
@@ -21,13 +25,12 @@ static const struct {
 	const char *text;
 	enum pkvm_mode mode;
 } mode_lines[] = {
-	/* longest first: "VHE mode initialized" is a suffix of the protected ones */
 	{ "Protected hVHE mode initialized successfully", PKVM_MODE_PROTECTED_HVHE },
 	{ "Protected nVHE mode initialized successfully", PKVM_MODE_PROTECTED_NVHE },
-	{ "Hyp mode (hVHE) initialized successfully", PKVM_MODE_HVHE },
-	{ "Hyp mode (nVHE) initialized successfully", PKVM_MODE_NVHE },
+	{ "Hyp hVHE mode initialized successfully", PKVM_MODE_HVHE },
+	{ "Hyp nVHE mode initialized successfully", PKVM_MODE_NVHE },
 	{ "Hyp mode initialized successfully", PKVM_MODE_NVHE },
-	{ "VHE mode initialized successfully", PKVM_MODE_VHE },
+	{ ": VHE mode initialized successfully", PKVM_MODE_VHE },
 };
 
 const char *pkvm_mode_name(enum pkvm_mode m)

@@ -8,6 +8,8 @@
  * vector is an LPI mapped by real ITS commands. -cpu max has VHE, so 6.12
  * picks hVHE for protected mode; pauth-impdef=on avoids TCG's slow QARMA.
  *
+ * No option ROMs (romfile=): the kernel is booted directly, no firmware.
+ *
  * Guest PCI layout (fixed, so BDFs are stable between runs):
  *   00:01.0 virtio-net (eth0, default route)  00:02.0 virtio-net (eth1, spare)
  *   00:03.0 virtio-blk (scratch disk, vda)    00:04.0 virtio-rng
@@ -139,9 +141,9 @@ char **vm_qemu_argv(const struct vm_config *cfg)
 	add_console(&s, cfg);
 
 	strv_add2(&s, "-netdev", xstrdup("user,id=n0"));
-	strv_add2(&s, "-device", xstrdup("virtio-net-pci,netdev=n0,addr=01.0"));
+	strv_add2(&s, "-device", xstrdup("virtio-net-pci,netdev=n0,addr=01.0,romfile="));
 	strv_add2(&s, "-netdev", xstrdup("user,id=n1"));
-	strv_add2(&s, "-device", xstrdup("virtio-net-pci,netdev=n1,addr=02.0"));
+	strv_add2(&s, "-device", xstrdup("virtio-net-pci,netdev=n1,addr=02.0,romfile="));
 	strv_add2(&s, "-drive",
 		  xasprintf("file=%s,format=raw,if=none,id=scratch,cache=unsafe", disk));
 	free(disk);

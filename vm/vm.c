@@ -571,6 +571,32 @@ static void remove_tmpdir(void *arg)
 		rm_rf(r->tmpdir);
 }
 
+/*
+ * Temporary directories are named itsperf-vm.<pid>.XXXXXX: remove those of
+ * runs that were killed outright (SIGKILL leaves no chance to clean up).
+ */
+static void remove_stale_tmpdirs(const char *tmp)
+{
+	struct dirent *de;
+	DIR *d = opendir(tmp);
+
+	while (d && (de = readdir(d))) {
+		char *path;
+		long pid;
+
+		if (sscanf(de->d_name, "itsperf-vm.%ld.", &pid) != 1 || pid <= 0)
+			continue;
+		if (!kill(pid, 0) || errno != ESRCH)
+			continue;
+		path = xasprintf("%s/%s", tmp, de->d_name);
+		debug_msg("removing %s, left by a killed run", path);
+		rm_rf(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int make_nonce(char *buf, size_t len)
 {
 	unsigned char raw[8];
@@ -645,6 +671,7 @@ static void show_file(const char *path, const char *what)
 struct pump_result {
 	bool timed_out;
 	bool stopped;
+	bool out_closed;
 	int qemu_status;
 };
 
@@ -663,6 +690,10 @@ static void pump_console(struct vm_run *r, int fd, struct console *con, uint64_t
 	for (;;) {
 		if (itsperf_stop) {
 			res->stopped = true;
+			break;
+		}
+		if (con->out_closed) {
+			res->out_closed = true;
 			break;
 		}
 		if (now_ns() >= deadline) {
@@ -685,7 +716,7 @@ static void pump_console(struct vm_run *r, int fd, struct console *con, uint64_t
 		console_feed(con, buf, n);
 	}
 	console_finish(con);
-	if (!res->stopped && !res->timed_out && r->qemu > 0) {
+	if (!res->stopped && !res->timed_out && !res->out_closed && r->qemu > 0) {
 		/* EOF: QEMU is exiting; give it a moment, then make sure */
 		uint64_t end = now_ns() + 5000000000ull;
 
@@ -723,6 +754,11 @@ static int outcome(const struct vm_opts *o, const struct console *con,
 		err_msg("interrupted: QEMU stopped");
 		return 128 + (itsperf_stop_signal ? itsperf_stop_signal : SIGINT);
 	}
+	if (res->out_closed) {
+		/* as a pipeline producer would, without leaving QEMU behind */
+		debug_msg("stdout closed: QEMU stopped");
+		return 128 + SIGPIPE;
+	}
 	if (con->mode_mismatch) {
 		msg = xasprintf("requested --mode %s, but the kernel reached '%s'%s; COMMAND was "
 				"not run",
@@ -743,7 +779,9 @@ static int outcome(const struct vm_opts *o, const struct console *con,
 		report_failure(msg, con, NULL);
 		free(msg);
 	} else if (con->panic) {
-		report_failure("the guest kernel panicked", con, NULL);
+		msg = xasprintf("the guest kernel panicked: %s", con->panic_msg);
+		report_failure(msg, con, NULL);
+		free(msg);
 	} else if (res->qemu_status) {
 		msg = xasprintf("QEMU failed (exit status %d)", res->qemu_status);
 		report_failure(msg, con, err_file);
@@ -776,6 +814,7 @@ static int run_command(struct vm_run *r, const struct vm_opts *o, struct vm_conf
 		free(err_file);
 		return EXIT_USAGE;
 	}
+	setvbuf(log, NULL, _IOLBF, 0); /* `tail -f console.log` while it boots */
 	err_fd = open(err_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (err_fd < 0 || pipe2(pfd, O_CLOEXEC)) {
 		err_msg("cannot set up QEMU's output: %s", strerror(errno));
@@ -1084,7 +1123,12 @@ int cmd_vm(int argc, char **argv)
 	pick_kmods(&mods, paths.build, &k);
 
 	install_stop_handlers();
-	snprintf(tmpl, sizeof(tmpl), "%s/itsperf-vm.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	/* a closed stdout is noticed as EPIPE, and the run stopped cleanly */
+	signal(SIGPIPE, SIG_IGN);
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	remove_stale_tmpdirs(tmp);
+	snprintf(tmpl, sizeof(tmpl), "%s/itsperf-vm.%d.XXXXXX", tmp, (int)getpid());
 	if (!mkdtemp(tmpl)) {
 		err_msg("cannot create a temporary directory %s: %s", tmpl, strerror(errno));
 		goto out;

@@ -90,12 +90,15 @@ struct console {
 	FILE *log; /* every console line, \r stripped (console.log) */
 	FILE *boot_echo; /* boot-phase lines too, NULL unless -v */
 	int out_fd; /* COMMAND's output */
+	bool out_closed; /* writing it failed (EPIPE): nobody reads */
 	char line[4096]; /* current, not yet complete line */
 	size_t len;
-	bool line_flushed; /* part of the current line went to out_fd */
+	size_t flushed; /* bytes of line[] already written to out_fd */
+	bool long_line; /* line[] holds the tail of a line > 4 KiB */
 	bool nl_pending; /* a newline of COMMAND's output held back */
 	int exit_status; /* -1 until the exit marker */
 	bool panic;
+	char *panic_msg; /* "Kernel panic - not syncing: ..." */
 	enum pkvm_mode mode; /* last KVM init line seen */
 	char *mode_mismatch; /* reached mode reported by init, if refused */
 	char **tail; /* ring of the last console lines */

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "lib/interrupts.h"
+#include "lib/its_cmd.h"
 #include "lib/ksyms.h"
 #include "lib/probes.h"
 #include "lib/util.h"
@@ -140,6 +141,21 @@ static void test_parsers(void **state __unused)
 	assert_int_equal(parse_cpulist("a", mask, 1024), -1);
 }
 
+static void test_its_cmd_names(void **state __unused)
+{
+	assert_string_equal(its_cmd_name_of_builder("its_build_movi_cmd"), "MOVI");
+	assert_string_equal(its_cmd_name_of_builder("its_build_mapti_cmd.isra.0"), "MAPTI");
+	assert_string_equal(its_cmd_name_of_builder("its_build_vmapp_cmd+0x0"), "VMAPP");
+	/* a prefix of another builder's name must not match it */
+	assert_string_equal(its_cmd_name_of_builder("its_build_map_cmd"), "OTHER");
+	assert_string_equal(its_cmd_name_of_builder("its_build_movi_cmdx"), "OTHER");
+	assert_string_equal(its_cmd_name_of_builder("its_send_single_command"), "OTHER");
+	assert_int_equal(its_cmd_parse("movi"), ITS_CMD_MOVI);
+	assert_int_equal(its_cmd_parse("NOPE"), -1);
+	assert_string_equal(its_cmd_builder(ITS_CMD_SYNC), "its_build_sync_cmd");
+	assert_string_equal(its_cmd_builder(ITS_CMD_DISCARD), "its_build_discard_cmd");
+}
+
 static int order[3];
 static int nr_order;
 
@@ -168,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_irq_garbage),
 		cmocka_unit_test(test_ksyms_and_probes),
 		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_its_cmd_names),
 		cmocka_unit_test(test_cleanup_stack),
 	};
 

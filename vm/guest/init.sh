@@ -42,6 +42,12 @@ else
 	fail "no eth0 (virtio-net)"
 fi
 ip link set eth1 up || fail "no eth1 (virtio-net)"
+# operstate follows within ~100 ms (linkwatch): wait for it, at most 3 s
+for i in $(seq 30); do
+	[ "$(cat /sys/class/net/eth0/operstate /sys/class/net/eth1/operstate 2>/dev/null)" = "up
+up" ] && break
+	usleep 100000
+done
 
 p9opts=trans=virtio,version=9p2000.L,msize=262144
 mount -t 9p -o $p9opts out /out || fail "cannot mount /out (9p tag out)"

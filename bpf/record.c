@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itsperf record: run collectors (-e bpf:..., ftrace) around a command or
+ * for a duration and store one result run.
+ *
+ * Collectors come from the registry (lib/collector.h), so anything that
+ * registers itself (bpf/, trace/) can be named with -e. A collector that
+ * cannot attach a probe says so per probe and the others go on; one that
+ * cannot measure anything is reported and skipped. SIGINT/SIGTERM stop the
+ * recording, the command gets the signal, and what was measured is kept in
+ * a run marked partial.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <json-c/json.h>
+
+#include "analysis/result.h"
+#include "bpf/common.h"
+#include "lib/collector.h"
+#include "lib/commands.h"
+#include "lib/ksyms.h"
+#include "lib/probes.h"
+#include "lib/util.h"
+
+#define MAX_SELECTED 16
+
+/* what "-e bpf" means: every bpf: collector but the self-test */
+static bool in_bpf_group(const struct collector *c)
+{
+	return str_starts(c->name, "bpf:") && !strstr(c->name, "selftest");
+}
+
+enum coll_state {
+	COLL_NEW,
+	COLL_INIT_FAILED,
+	COLL_READY,
+	COLL_START_FAILED,
+	COLL_RUNNING,
+	COLL_STOPPED
+};
+
+struct rec {
+	struct collector *coll[MAX_SELECTED];
+	enum coll_state state[MAX_SELECTED];
+	int nr;
+	const char *out;
+	const char *label;
+	uint64_t duration_ns;
+	bool raw;
+	char **argv; /* command, NULL: duration or until SIGINT */
+	int cmd_status; /* forwarded exit status */
+	bool partial;
+	uint64_t t_start, t_stop, wall_start;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: itsperf record -e EVENTS [-o DIR] [-l LABEL] [-r] [-d DURATION | -- COMMAND ...]\n"
+		"\n"
+		"  -e, --events LIST    collectors, comma separated: 'bpf' (every bpf: collector),\n"
+		"                       'bpf:cmd_latency,lock_hold', 'ftrace', 'bpf,ftrace'\n"
+		"  -o, --output DIR     result run directory (default itsperf-record-<time>)\n"
+		"  -l, --label LABEL    run label, e.g. the patch revision (default 'record')\n"
+		"  -r, --raw            keep per-event samples too (ring buffer, polled)\n"
+		"  -d, --duration D     record for D (10s, 500ms, 2m) when no COMMAND is given\n"
+		"      --list           list the collectors built in\n"
+		"\n"
+		"Without COMMAND or --duration, records until SIGINT. The exit status is\n"
+		"COMMAND's (128+N if it died of signal N).\n");
+}
+
+static void list_collectors(void)
+{
+	int i;
+
+	for (i = 0; i < collector_count(); i++) {
+		struct collector *c = collector_at(i);
+
+		printf("%-20s %s\n", c->name, c->desc ? c->desc : "");
+	}
+}
+
+static int add_coll(struct rec *r, struct collector *c)
+{
+	int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->coll[i] == c)
+			return 0;
+	if (r->nr == MAX_SELECTED) {
+		err_msg("too many collectors");
+		return -1;
+	}
+	r->coll[r->nr++] = c;
+	return 0;
+}
+
+static int add_group(struct rec *r, const char *group)
+{
+	int found = 0;
+	int i;
+
+	for (i = 0; i < collector_count(); i++) {
+		struct collector *c = collector_at(i);
+
+		if (!strcmp(group, "bpf") && in_bpf_group(c)) {
+			if (add_coll(r, c))
+				return -1;
+			found++;
+		}
+	}
+	return found;
+}
+
+/*
+ * "bpf:cmd_latency,lock_hold,ftrace": a bare name after a "prefix:name"
+ * token is tried as "prefix:name" first, then as a collector of its own.
+ */
+static int parse_events(struct rec *r, const char *list)
+{
+	char *s = xstrdup(list);
+	char prefix[32] = "";
+	char *save = NULL;
+	char *tok;
+	int err = 0;
+
+	for (tok = strtok_r(s, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
+		struct collector *c = NULL;
+		char *colon = strchr(tok, ':');
+		char name[96];
+
+		tok = strim(tok);
+		if (colon) {
+			snprintf(prefix, sizeof(prefix), "%.*s", (int)(colon - tok), tok);
+			c = collector_find(tok);
+		} else {
+			if (prefix[0]) {
+				snprintf(name, sizeof(name), "%s:%s", prefix, tok);
+				c = collector_find(name);
+			}
+			if (!c)
+				c = collector_find(tok);
+			if (!c) {
+				int n = add_group(r, tok);
+
+				if (n < 0)
+					err = -1;
+				if (n != 0)
+					continue;
+			}
+		}
+		if (!c) {
+			err_msg("-e: no collector '%s' in this itsperf (--list shows them)", tok);
+			err = -1;
+			break;
+		}
+		err = add_coll(r, c);
+	}
+	free(s);
+	if (!err && !r->nr) {
+		err_msg("-e: no collector selected");
+		err = -1;
+	}
+	return err;
+}
+
+static void print_status(const struct collector *c)
+{
+	int i;
+
+	for (i = 0; i < c->nr_status; i++) {
+		const struct probe_status *s = &c->status[i];
+
+		info_msg("%s: %-22s %-28s %-10s%s%s", c->name, s->probe,
+			 s->symbol ? s->symbol : "-", s->attached ? s->mechanism : "-",
+			 s->note ? " " : "", s->note ? s->note : "");
+	}
+}
+
+static int start_collectors(struct rec *r, const struct collector_opts *o)
+{
+	int running = 0;
+	int i;
+
+	for (i = 0; i < r->nr; i++) {
+		struct collector *c = r->coll[i];
+
+		if (c->init(c, o)) {
+			r->state[i] = COLL_INIT_FAILED;
+			err_msg("%s: nothing to measure on this kernel", c->name);
+			continue;
+		}
+		r->state[i] = COLL_READY;
+	}
+	for (i = 0; i < r->nr; i++) {
+		struct collector *c = r->coll[i];
+
+		if (r->state[i] != COLL_READY)
+			continue;
+		if (c->start(c)) {
+			r->state[i] = COLL_START_FAILED;
+			err_msg("%s: could not start", c->name);
+			continue;
+		}
+		r->state[i] = COLL_RUNNING;
+		running++;
+	}
+	for (i = 0; i < r->nr; i++)
+		print_status(r->coll[i]);
+	return running;
+}
+
+static void stop_collectors(struct rec *r)
+{
+	int i;
+
+	for (i = 0; i < r->nr; i++) {
+		if (r->state[i] != COLL_RUNNING)
+			continue;
+		if (r->coll[i]->stop(r->coll[i]))
+			warn_msg("%s: stop failed, its numbers may be incomplete",
+				 r->coll[i]->name);
+		r->state[i] = COLL_STOPPED;
+	}
+}
+
+static int status_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return EXIT_FAIL;
+}
+
+/* fork/exec the command and wait for it, passing SIGINT/SIGTERM on */
+static int run_command(struct rec *r)
+{
+	uint64_t kill_at = 0;
+	bool forwarded = false;
+	pid_t pid, w;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err_msg("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(r->argv[0], r->argv);
+		fprintf(stderr, "itsperf record: %s: %s\n", r->argv[0], strerror(errno));
+		_exit(127);
+	}
+	for (;;) {
+		w = waitpid(pid, &st, itsperf_stop ? WNOHANG : 0);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			err_msg("waitpid: %s", strerror(errno));
+			return -1;
+		}
+		if (!itsperf_stop)
+			continue;
+		if (!forwarded) {
+			/* a terminal's Ctrl-C reached it already; a SIGTERM to us did not */
+			kill(pid, itsperf_stop_signal ? itsperf_stop_signal : SIGTERM);
+			forwarded = true;
+			kill_at = now_ns() + 5000000000ULL;
+		} else if (now_ns() > kill_at) {
+			kill(pid, SIGKILL);
+			kill_at = UINT64_MAX;
+		}
+		usleep(10000);
+	}
+	r->cmd_status = status_code(st);
+	r->partial = forwarded;
+	return 0;
+}
+
+static struct json_object *record_section(const struct rec *r)
+{
+	static const char *const states[] = { "new",	      "init failed", "ready",
+					      "start failed", "running",     "recorded" };
+	struct json_object *o = json_object_new_object();
+	struct json_object *cmd = json_object_new_array();
+	struct json_object *cs = json_object_new_object();
+	int i;
+
+	for (i = 0; r->argv && r->argv[i]; i++)
+		json_object_array_add(cmd, json_object_new_string(r->argv[i]));
+	json_object_object_add(o, "command", cmd);
+	if (r->argv)
+		json_object_object_add(o, "exit_status", json_object_new_int(r->cmd_status));
+	json_object_object_add(o, "duration_s",
+			       json_object_new_double((r->t_stop - r->t_start) / 1e9));
+	json_object_object_add(o, "stopped_by_signal",
+			       json_object_new_boolean(itsperf_stop_signal != 0));
+	for (i = 0; i < r->nr; i++)
+		json_object_object_add(cs, r->coll[i]->name,
+				       json_object_new_string(states[r->state[i]]));
+	json_object_object_add(o, "collectors", cs);
+	return o;
+}
+
+static int write_result(struct rec *r)
+{
+	struct result_run *res;
+	struct run_meta meta;
+	struct json_object *probes;
+	int i;
+
+	memset(&meta, 0, sizeof(meta));
+	run_meta_from_host(&meta);
+	snprintf(meta.label, sizeof(meta.label), "%s", r->label);
+	snprintf(meta.suite, sizeof(meta.suite), "record");
+	meta.start_ns = r->wall_start;
+	meta.duration_s = (r->t_stop - r->t_start) / 1e9;
+	res = result_run_begin(r->out, &meta);
+	if (!res) {
+		err_msg("%s: cannot write the result", r->out);
+		return -1;
+	}
+	for (i = 0; i < r->nr; i++) {
+		struct collector *c = r->coll[i];
+
+		if (r->state[i] == COLL_STOPPED) {
+			if (c->emit(c, res))
+				warn_msg("%s: emit failed", c->name);
+			continue;
+		}
+		/* could not measure: its per-probe status still says why */
+		probes = json_object_new_object();
+		json_object_object_add(probes, c->name, bpf_probes_json(c));
+		result_add_section(res, "probes", probes);
+	}
+	result_add_section(res, "record", record_section(r));
+	if (result_run_end(res, r->partial)) {
+		err_msg("%s: cannot finish the result", r->out);
+		return -1;
+	}
+	info_msg("result%s: %s", r->partial ? " (partial)" : "", r->out);
+	return 0;
+}
+
+static int parse_args(struct rec *r, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "events", required_argument, NULL, 'e' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "list", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *events = NULL;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+e:o:l:d:rh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'e':
+			events = optarg;
+			break;
+		case 'o':
+			r->out = optarg;
+			break;
+		case 'l':
+			r->label = optarg;
+			break;
+		case 'd':
+			if (parse_duration_ns(optarg, &r->duration_ns) || !r->duration_ns) {
+				err_msg("--duration: bad duration '%s'", optarg);
+				return -1;
+			}
+			break;
+		case 'r':
+			r->raw = true;
+			break;
+		case 'L':
+			list_collectors();
+			exit(EXIT_OK);
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		r->argv = argv + optind;
+	if (!events) {
+		err_msg("-e is required");
+		usage(stderr);
+		return -1;
+	}
+	if (r->argv && r->duration_ns) {
+		err_msg("give either --duration or a COMMAND, not both");
+		return -1;
+	}
+	return parse_events(r, events);
+}
+
+static char *default_out(void)
+{
+	char buf[64];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "itsperf-record-%Y%m%d-%H%M%S", &tm);
+	return xstrdup(buf);
+}
+
+static void destroy_collectors(struct rec *r)
+{
+	int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->coll[i]->destroy)
+			r->coll[i]->destroy(r->coll[i]);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct probe_resolution *res = NULL;
+	struct collector_opts o = { 0 };
+	struct rec r = { .label = "record" };
+	char *out_alloc = NULL;
+	struct ksyms *ks;
+	int running;
+	int ret = EXIT_FAIL;
+
+	if (parse_args(&r, argc, argv))
+		return EXIT_USAGE;
+	if (!r.out)
+		r.out = out_alloc = default_out();
+	if (path_exists(r.out)) {
+		err_msg("%s exists: remove it or choose another -o", r.out);
+		free(out_alloc);
+		return EXIT_USAGE;
+	}
+	install_stop_handlers();
+	ks = ksyms_load(NULL);
+	if (!ks) {
+		err_msg("/proc/kallsyms: %s", strerror(errno));
+		free(out_alloc);
+		return EXIT_FAIL;
+	}
+	if (!ks->have_addrs)
+		warn_msg("/proc/kallsyms shows no addresses (kptr_restrict): run as root");
+	res = xcalloc(nr_logical_probes, sizeof(*res));
+	probe_resolve_all(ks, res);
+	o.ks = ks;
+	o.probes = res;
+	o.raw_samples = r.raw;
+	o.work_dir = "/tmp";
+
+	r.wall_start = wall_ns();
+	r.t_start = now_ns();
+	running = start_collectors(&r, &o);
+	if (!running) {
+		err_msg("no collector could attach anything on this kernel: nothing recorded");
+		r.t_stop = now_ns();
+		write_result(&r);
+		goto out;
+	}
+	if (r.argv) {
+		if (run_command(&r))
+			r.partial = true;
+	} else if (r.duration_ns) {
+		r.partial = sleep_interruptible_ns(r.duration_ns);
+	} else {
+		info_msg("recording until SIGINT");
+		while (!sleep_interruptible_ns(3600000000000ULL))
+			;
+	}
+	r.t_stop = now_ns();
+	stop_collectors(&r);
+	if (write_result(&r))
+		goto out;
+	ret = r.argv ? r.cmd_status : EXIT_OK;
+out:
+	destroy_collectors(&r);
+	free(res);
+	ksyms_free(ks);
+	free(out_alloc);
+	return ret;
+}

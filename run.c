@@ -1,0 +1,724 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itsperf run: the per-revision regression check on one pKVM host.
+ *
+ *   itsperf run --label REV [--suite quick|full] [--runs N] [--rate R,...] -o DIR
+ *
+ * Checks the environment, resolves probes and says what will be measured,
+ * then for every run (and every offered rate) starts the collectors, runs
+ * the suite's workloads, stops the collectors and writes one result folder
+ * (<DIR>/<label>/run-<N>[-rate-<R>]). The workloads' own command counts,
+ * the BPF and the ftrace counts of the same run are cross-checked at the
+ * end. Ctrl-C stops cleanly: the workloads restore the host, the
+ * collectors detach, and the run is kept, marked partial.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "analysis/crosscheck.h"
+#include "analysis/result.h"
+#include "analysis/result_read.h"
+#include "bench/bench.h"
+#include "lib/collector.h"
+#include "lib/commands.h"
+#include "lib/ksyms.h"
+#include "lib/probes.h"
+#include "lib/util.h"
+#include "trace/counters.h"
+#include "trace/khealth.h"
+
+#define MAX_RATES	16
+#define MAX_COLLECTORS	16
+
+/* one workload of a suite, with the options it runs with */
+struct suite_phase {
+	const char *workload;
+	uint64_t ops;
+	uint64_t duration_ms;
+	bool paced;		/* takes --rate */
+	bool needs_device;	/* rebind: --device, else skipped */
+	bool needs_blockdev;	/* msi: --blockdev, else skipped */
+};
+
+static const struct suite_phase quick_suite[] = {
+	{ "affinity", .ops = 200, .paced = true },
+	{ "rebind", .ops = 3, .needs_device = true },
+	{ "vcpu", .ops = 300 },
+	{ "hvc", .ops = 2000 },
+	{ "msi", .duration_ms = 2000, .needs_blockdev = true },
+};
+
+static const struct suite_phase full_suite[] = {
+	{ "affinity", .ops = 2000, .paced = true },
+	{ "rebind", .ops = 20, .needs_device = true },
+	{ "vcpu", .ops = 5000 },
+	{ "hvc", .ops = 100000 },
+	{ "msi", .duration_ms = 10000, .needs_blockdev = true },
+};
+
+struct run_opts {
+	const char *label;
+	const char *suite_name;
+	const struct suite_phase *suite;
+	int nr_phases;
+	int runs;
+	double rates[MAX_RATES];
+	int nr_rates;
+	const char *out;
+	const char *collectors;		/* -e list */
+	const char *devices[BENCH_MAX_DEVICES];
+	int nr_devices;
+	const char *blockdev;
+	const char *only;		/* --workloads a,b */
+	bool raw_samples;
+	struct run_sweep sweep[RUN_MAX_SWEEP];
+	int nr_sweep;
+};
+
+/* the progress line: phase and elapsed time, refreshed on a terminal */
+struct progress {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	char phase[96];
+	uint64_t phase_start;
+	bool active;
+	bool tty;
+	volatile bool quit;
+};
+
+static struct progress progress = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *progress_fn(void *arg __unused)
+{
+	while (!progress.quit) {
+		pthread_mutex_lock(&progress.lock);
+		if (progress.active)
+			fprintf(stderr, "\r\033[K  %-40s %6.1fs", progress.phase,
+				(now_ns() - progress.phase_start) / 1e9);
+		pthread_mutex_unlock(&progress.lock);
+		usleep(250000);
+	}
+	return NULL;
+}
+
+static void progress_begin(const char *fmt, ...) __printf(1, 2);
+
+static void progress_begin(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&progress.lock);
+	va_start(ap, fmt);
+	vsnprintf(progress.phase, sizeof(progress.phase), fmt, ap);
+	va_end(ap);
+	progress.phase_start = now_ns();
+	progress.active = progress.tty;
+	if (!progress.tty)
+		fprintf(stderr, "  %s ...\n", progress.phase);
+	pthread_mutex_unlock(&progress.lock);
+}
+
+/* end of a phase: a permanent line with the achieved operation rate */
+static void progress_end(uint64_t ops, double secs, const char *note)
+{
+	pthread_mutex_lock(&progress.lock);
+	if (progress.tty)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "  %-40s %6.1fs %8llu ops %10.1f ops/s%s%s\n", progress.phase, secs,
+		(unsigned long long)ops, secs > 0 ? ops / secs : 0.0, note ? "  " : "",
+		note ? note : "");
+	progress.active = false;
+	pthread_mutex_unlock(&progress.lock);
+}
+
+static void progress_start(void)
+{
+	progress.tty = isatty(STDERR_FILENO);
+	if (progress.tty)
+		pthread_create(&progress.thread, NULL, progress_fn, NULL);
+}
+
+static void progress_stop(void)
+{
+	if (!progress.tty)
+		return;
+	progress.quit = true;
+	pthread_join(progress.thread, NULL);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: itsperf run --label REV [options]\n\n"
+		"Run a suite of ITS workloads with the collectors attached and write one\n"
+		"result folder per run, for `itsperf compare` between patch revisions.\n\n"
+		"  -l, --label REV        patch revision or \"baseline\" (required)\n"
+		"  -s, --suite NAME       quick (default) or full\n"
+		"  -n, --runs N           runs per rate (default 3)\n"
+		"  -r, --rate R[,R...]    offered MOVI rates (cmd/s) for the paced workloads;\n"
+		"                         one run folder per rate (default: flat out)\n"
+		"  -o, --output DIR       results go to DIR/<label>/ (default ./itsperf-results)\n"
+		"  -e, --collectors LIST  collectors (default: every one registered)\n"
+		"  -d, --device BDF       PCI device for the rebind workload (repeatable)\n"
+		"  -b, --blockdev DEV     block device for the msi workload (read-only)\n"
+		"  -w, --workloads LIST   only these workloads of the suite\n"
+		"      --samples          keep raw per-event samples\n"
+		"      --sweep NAME=V     record a swept variable in the metadata (repeatable)\n");
+}
+
+static int parse_rates(const char *s, struct run_opts *o)
+{
+	char *copy = xstrdup(s);
+	char *save = NULL;
+	char *tok;
+	int ret = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->nr_rates == MAX_RATES || parse_double(tok, &o->rates[o->nr_rates]) ||
+		    o->rates[o->nr_rates] < 0) {
+			ret = -1;
+			break;
+		}
+		o->nr_rates++;
+	}
+	free(copy);
+	return ret;
+}
+
+static int parse_sweep(const char *s, struct run_opts *o)
+{
+	const char *eq = strchr(s, '=');
+	struct run_sweep *w;
+
+	if (!eq || eq == s || o->nr_sweep == RUN_MAX_SWEEP ||
+	    (size_t)(eq - s) >= sizeof(w->name))
+		return -1;
+	w = &o->sweep[o->nr_sweep];
+	snprintf(w->name, sizeof(w->name), "%.*s", (int)(eq - s), s);
+	if (parse_double(eq + 1, &w->value))
+		return -1;
+	o->nr_sweep++;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "label", required_argument, NULL, 'l' },
+		{ "suite", required_argument, NULL, 's' },
+		{ "runs", required_argument, NULL, 'n' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "collectors", required_argument, NULL, 'e' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "blockdev", required_argument, NULL, 'b' },
+		{ "workloads", required_argument, NULL, 'w' },
+		{ "samples", no_argument, NULL, 'S' },
+		{ "sweep", required_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	o->suite_name = "quick";
+	o->runs = 3;
+	o->out = "itsperf-results";
+	while ((c = getopt_long(argc, argv, "l:s:n:r:o:e:d:b:w:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o->label = optarg;
+			break;
+		case 's':
+			o->suite_name = optarg;
+			break;
+		case 'n':
+			if (parse_u64(optarg, &v) || !v || v > 1000) {
+				err_msg("--runs: '%s' is not a number from 1 to 1000", optarg);
+				return EXIT_USAGE;
+			}
+			o->runs = v;
+			break;
+		case 'r':
+			if (parse_rates(optarg, o)) {
+				err_msg("--rate: '%s' is not a list of at most %d rates >= 0",
+					optarg, MAX_RATES);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'e':
+			o->collectors = optarg;
+			break;
+		case 'd':
+			if (o->nr_devices == BENCH_MAX_DEVICES) {
+				err_msg("--device: at most %d devices", BENCH_MAX_DEVICES);
+				return EXIT_USAGE;
+			}
+			o->devices[o->nr_devices++] = optarg;
+			break;
+		case 'b':
+			o->blockdev = optarg;
+			break;
+		case 'w':
+			o->only = optarg;
+			break;
+		case 'S':
+			o->raw_samples = true;
+			break;
+		case 'W':
+			if (parse_sweep(optarg, o)) {
+				err_msg("--sweep: '%s' is not NAME=NUMBER (at most %d)", optarg,
+					RUN_MAX_SWEEP);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		err_msg("unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!o->label || !*o->label || strchr(o->label, '/')) {
+		err_msg("--label REV is required (a patch revision such as v2, no '/')");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(o->suite_name, "quick")) {
+		o->suite = quick_suite;
+		o->nr_phases = ARRAY_SIZE(quick_suite);
+	} else if (!strcmp(o->suite_name, "full")) {
+		o->suite = full_suite;
+		o->nr_phases = ARRAY_SIZE(full_suite);
+	} else {
+		err_msg("--suite: '%s' is not quick or full", o->suite_name);
+		return EXIT_USAGE;
+	}
+	if (!o->nr_rates)
+		o->rates[o->nr_rates++] = 0;
+	return EXIT_OK;
+}
+
+static bool phase_selected(const struct run_opts *o, const char *workload)
+{
+	const char *p;
+	size_t len = strlen(workload);
+
+	if (!o->only)
+		return true;
+	for (p = o->only; (p = strstr(p, workload)); p += len)
+		if ((p == o->only || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+	return false;
+}
+
+/* the collectors of this run: -e LIST, or every registered one but self-tests */
+static int pick_collectors(const struct run_opts *o, struct collector **cs)
+{
+	char *copy;
+	char *save = NULL;
+	char *tok;
+	int pass;
+	int n = 0;
+	int i;
+
+	if (!o->collectors) {
+		/*
+		 * BPF first: the first writer of a metric keeps its plain name
+		 * (results/README.md), and BPF is the primary, cheaper source;
+		 * ftrace's numbers of the same thing become NAME:ftrace.
+		 */
+		for (pass = 0; pass < 2; pass++) {
+			for (i = 0; i < collector_count() && n < MAX_COLLECTORS; i++) {
+				struct collector *c = collector_at(i);
+
+				if (strstr(c->name, "selftest") ||
+				    str_starts(c->name, "bpf:") != (pass == 0))
+					continue;
+				cs[n++] = c;
+			}
+		}
+		return n;
+	}
+	copy = xstrdup(o->collectors);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct collector *c = collector_find(tok);
+
+		if (!c) {
+			err_msg("-e: no collector '%s' (itsperf probes lists them)", tok);
+			free(copy);
+			return -1;
+		}
+		if (n < MAX_COLLECTORS)
+			cs[n++] = c;
+	}
+	free(copy);
+	return n;
+}
+
+/* What will be measured on this kernel, and what is absent: said up front. */
+static void print_probe_plan(const struct probe_resolution *res)
+{
+	int i;
+
+	fprintf(stderr, "probes on this kernel:\n");
+	for (i = 0; i < nr_logical_probes; i++) {
+		const struct logical_probe *p = res[i].probe;
+
+		if (p->flags & PROBE_BOOT_ONLY)
+			continue;	/* itsperf boot-args / boot-collect */
+		fprintf(stderr, "  %-22s %-14s %s\n", p->name, probe_area_name(p->area),
+			res[i].symbol ? res[i].symbol :
+			(p->flags & PROBE_SERIES) ? "absent on this kernel (ITS series not applied)" :
+			"absent on this kernel");
+	}
+}
+
+static void print_env(const struct run_meta *m)
+{
+	fprintf(stderr, "host: %s, pKVM mode %s, GICv%d, %d ITS, %d CPUs%s\n", m->kernel_release,
+		m->pkvm_mode[0] ? m->pkvm_mode : "unknown", m->gic_version, m->its_count,
+		m->nr_cpus, m->emulated ? ", emulated (timings valid for A/B only)" : "");
+	if (strncmp(m->pkvm_mode, "protected", 9))
+		warn_msg("pKVM is not in protected mode here (%s): this is an unmediated baseline",
+			 m->pkvm_mode[0] ? m->pkvm_mode : "unknown");
+	if (!m->its_count)
+		warn_msg("no GICv3 ITS found: the ITS command workloads will find nothing to do");
+	if (!path_exists("/sys/kernel/tracing/trace") && !path_exists("/sys/kernel/debug/tracing/trace"))
+		warn_msg("tracefs is not mounted: the ftrace collector will be unavailable");
+}
+
+struct run_ctx {
+	const struct run_opts *o;
+	struct collector *cs[MAX_COLLECTORS];
+	bool live[MAX_COLLECTORS];
+	int nr_cs;
+	struct collector_opts copts;
+	struct json_object *expected;	/* counters.workload: summed over workloads */
+	struct json_object *expected_max; /* counters.workload_max: the same, upper bounds */
+	bool partial;
+	int failures;
+};
+
+static void add_counts(struct json_object *o, const struct its_cmd_counts *c)
+{
+	int t;
+
+	for (t = 0; t < NR_ITS_CMDS; t++) {
+		struct json_object *v;
+		int64_t cur = 0;
+
+		if (!c->n[t])
+			continue;
+		if (json_object_object_get_ex(o, its_cmd_name(t), &v))
+			cur = json_object_get_int64(v);
+		json_object_object_add(o, its_cmd_name(t), json_object_new_int64(cur + c->n[t]));
+	}
+}
+
+/*
+ * Some counts are the kernel's choice (a CLEAR per vCPU context switch, a
+ * MOVI when bind picks another CPU): the workload states them as a range,
+ * [total, total_max], and the cross-check accepts anything inside it.
+ */
+static void add_expected(struct run_ctx *ctx, const struct bench_result *br)
+{
+	add_counts(ctx->expected, &br->total);
+	add_counts(ctx->expected_max, &br->total_max);
+}
+
+/* a workload's distributions become metrics; hvc and vcpu are hypercall paths */
+static void add_bench_metrics(struct result_run *r, const char *workload,
+			      const struct bench_result *br)
+{
+	bool hvc = !strcmp(workload, "hvc") || !strcmp(workload, "vcpu");
+	int i;
+
+	for (i = 0; i < br->nr_metrics; i++) {
+		const struct bench_metric *m = &br->metrics[i];
+		char *name = xasprintf("%s.%s.%s", hvc ? "hvc" : "bench", workload, m->name);
+		struct metric_desc d = {
+			.name = name,
+			.area = hvc ? "hvc_path" : workload,
+			.unit = m->unit,
+			.kind = METRIC_LATENCY,
+			.source = "bench",
+			.desc = m->desc,
+			.error_bound = "userspace CNTVCT_EL0/CLOCK_MONOTONIC around each operation",
+		};
+
+		result_add_metric(r, &d, &m->hist, m->samples, m->nr_samples);
+		free(name);
+	}
+	if (br->duration_s > 0 && br->ops) {
+		char *name = xasprintf("throughput.%s", workload);
+		struct metric_desc d = {
+			.name = name,
+			.area = "throughput",
+			.unit = "op/s",
+			.kind = METRIC_THROUGHPUT,
+			.source = "bench",
+			.desc = "operations completed per second, by the workload's own count",
+		};
+
+		result_add_value(r, &d, br->ops / br->duration_s);
+		free(name);
+	}
+}
+
+static int run_phase(struct run_ctx *ctx, struct result_run *r, const struct suite_phase *ph,
+		     double rate, struct json_object *workloads, struct json_object *perf)
+{
+	const struct run_opts *o = ctx->o;
+	struct bench_result br;
+	struct bench_opts bo;
+	struct counters cs;
+	bool counting;
+	int ret;
+	int i;
+
+	bench_opts_init(&bo);
+	bo.quiet = true;
+	bo.ops = ph->ops;
+	bo.duration_ns = ph->duration_ms * 1000000ull;
+	if (ph->paced)
+		bo.rate = rate;
+	if (ph->needs_device) {
+		for (i = 0; i < o->nr_devices; i++)
+			bo.devices[bo.nr_devices++] = o->devices[i];
+	} else if (ph->needs_blockdev) {
+		bo.devices[bo.nr_devices++] = o->blockdev;
+	}
+	progress_begin("%s%s", ph->workload, ph->paced && rate > 0 ? " (paced)" : "");
+	memset(&br, 0, sizeof(br));
+	/* cycles (and the EL2 share where the PMU shows it), switches, faults per phase */
+	counting = !counters_open(&cs, ph->workload, NULL, 0) && !counters_start(&cs);
+	ret = bench_workload_run_ex(ph->workload, &bo, &br);
+	if (counting) {
+		counters_stop(&cs);
+		json_object_object_add(perf, ph->workload, counters_to_json(&cs));
+		counters_close(&cs);
+	}
+	progress_end(br.ops, br.duration_s, ret == EXIT_OK ? NULL : "FAILED");
+	if (br.summary)
+		json_object_object_add(workloads, ph->workload, json_object_get(br.summary));
+	if (ret != EXIT_OK)
+		ctx->failures++;
+	if (br.partial || itsperf_stop)
+		ctx->partial = true;
+	add_expected(ctx, &br);
+	add_bench_metrics(r, ph->workload, &br);
+	bench_result_free(&br);
+	return ret;
+}
+
+static void collectors_start(struct run_ctx *ctx)
+{
+	int i;
+
+	for (i = 0; i < ctx->nr_cs; i++) {
+		struct collector *c = ctx->cs[i];
+
+		ctx->live[i] = false;
+		if (c->init(c, &ctx->copts)) {
+			warn_msg("collector %s: nothing to measure on this kernel (see itsperf probes)",
+				 c->name);
+			continue;
+		}
+		if (c->start && c->start(c)) {
+			warn_msg("collector %s: failed to start", c->name);
+			c->destroy(c);
+			continue;
+		}
+		ctx->live[i] = true;
+	}
+}
+
+static void collectors_stop(struct run_ctx *ctx, struct result_run *r)
+{
+	int i;
+
+	for (i = 0; i < ctx->nr_cs; i++) {
+		struct collector *c = ctx->cs[i];
+
+		if (!ctx->live[i])
+			continue;
+		if (c->stop)
+			c->stop(c);
+		if (c->emit && c->emit(c, r))
+			warn_msg("collector %s: could not write its results", c->name);
+		c->destroy(c);
+		ctx->live[i] = false;
+	}
+}
+
+static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
+{
+	const struct run_opts *o = ctx->o;
+	struct json_object *workloads;
+	struct json_object *counters;
+	struct json_object *perf;
+	struct khealth *kh;
+	struct result_run *r;
+	struct run_meta m;
+	char *dir;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	run_meta_from_host(&m);
+	snprintf(m.label, sizeof(m.label), "%s", o->label);
+	snprintf(m.suite, sizeof(m.suite), "%s", o->suite_name);
+	m.run_index = index;
+	m.offered_rate = rate;
+	m.start_ns = wall_ns();
+	memcpy(m.sweep, o->sweep, sizeof(m.sweep));
+	m.nr_sweep = o->nr_sweep;
+	if (o->nr_rates > 1 || rate > 0)
+		dir = xasprintf("%s/%s/run-%d-rate-%g", o->out, o->label, index, rate);
+	else
+		dir = xasprintf("%s/%s/run-%d", o->out, o->label, index);
+	r = result_run_begin(dir, &m);
+	if (!r) {
+		err_msg("cannot create the result folder %s", dir);
+		free(dir);
+		return EXIT_FAIL;
+	}
+	fprintf(stderr, "run %d%s -> %s\n", index, rate > 0 ? " (paced)" : "", dir);
+	kh = khealth_begin();
+	ctx->expected = json_object_new_object();
+	ctx->expected_max = json_object_new_object();
+	ctx->partial = false;
+	workloads = json_object_new_object();
+	perf = json_object_new_object();
+	collectors_start(ctx);
+	for (i = 0; i < o->nr_phases && !itsperf_stop; i++) {
+		const struct suite_phase *ph = &o->suite[i];
+
+		if (!phase_selected(o, ph->workload))
+			continue;
+		if ((ph->needs_device && !o->nr_devices) || (ph->needs_blockdev && !o->blockdev)) {
+			fprintf(stderr, "  %-40s skipped: no --%s given\n", ph->workload,
+				ph->needs_device ? "device" : "blockdev");
+			continue;
+		}
+		run_phase(ctx, r, ph, rate, workloads, perf);
+	}
+	if (itsperf_stop)
+		ctx->partial = true;
+	collectors_stop(ctx, r);
+	result_add_section(r, "workloads", workloads);
+	result_add_section(r, COUNTERS_SECTION, perf);
+	counters = json_object_new_object();
+	json_object_object_add(counters, "workload", ctx->expected);
+	json_object_object_add(counters, "workload_max", ctx->expected_max);
+	result_add_section(r, "counters", counters);
+	khealth_end(kh, r);
+	khealth_free(kh);
+	if (result_run_end(r, ctx->partial)) {
+		err_msg("could not finish writing %s", dir);
+		free(dir);
+		return EXIT_FAIL;
+	}
+	*dir_out = dir;
+	return EXIT_OK;
+}
+
+/* read the run back, as compare will, and check the counts agree */
+static int check_run(const char *dir)
+{
+	struct result_data *d;
+	char err[512];
+	int bad;
+
+	d = result_read(dir, RESULT_READ_QUIET, err, sizeof(err));
+	if (!d) {
+		err_msg("the run just written does not read back: %s", err);
+		return -1;
+	}
+	bad = crosscheck_print(d, stderr);
+	result_free(d);
+	return bad;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct probe_resolution *res = NULL;
+	struct run_opts o = { 0 };
+	struct run_ctx ctx = { 0 };
+	struct ksyms *ks;
+	struct run_meta m;
+	int status = EXIT_OK;
+	int run;
+	int ri;
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret;
+	ctx.o = &o;
+	ctx.nr_cs = pick_collectors(&o, ctx.cs);
+	if (ctx.nr_cs < 0)
+		return EXIT_USAGE;
+	install_stop_handlers();
+
+	memset(&m, 0, sizeof(m));
+	run_meta_from_host(&m);
+	print_env(&m);
+	ks = ksyms_load(NULL);
+	if (!ks) {
+		err_msg("cannot read /proc/kallsyms: no probe can be resolved");
+		return EXIT_FAIL;
+	}
+	res = xcalloc(nr_logical_probes, sizeof(*res));
+	probe_resolve_all(ks, res);
+	print_probe_plan(res);
+	ctx.copts.ks = ks;
+	ctx.copts.probes = res;
+	ctx.copts.raw_samples = o.raw_samples;
+	ctx.copts.work_dir = o.out;
+	if (mkdir_p(o.out, 0755)) {
+		err_msg("cannot create %s: %m", o.out);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	progress_start();
+	for (run = 1; run <= o.runs && !itsperf_stop; run++) {
+		for (ri = 0; ri < o.nr_rates && !itsperf_stop; ri++) {
+			char *dir = NULL;
+
+			if (one_run(&ctx, run, o.rates[ri], &dir)) {
+				status = EXIT_FAIL;
+				continue;
+			}
+			if (check_run(dir))
+				status = EXIT_FAIL;
+			free(dir);
+		}
+	}
+	progress_stop();
+	if (itsperf_stop) {
+		warn_msg("interrupted: the host was restored, the last run is kept, marked partial");
+		status = EXIT_FAIL;
+	}
+	if (ctx.failures)
+		status = EXIT_FAIL;
+	fprintf(stderr, "results: %s/%s\n", o.out, o.label);
+out:
+	free(res);
+	ksyms_free(ks);
+	return status;
+}
