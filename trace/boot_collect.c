@@ -26,11 +26,12 @@
  *   deprivilege.total               start's entry -> end's return (upper bound
  *                                   of the locks' hold)
  *   deprivilege.locks_held,         start's return -> end's entry (lower bound:
- *   lock_hold.its_lock              the locks are taken inside start, dropped
+ *   lock_hold.its_lock.deprivilege  the locks are taken inside start, dropped
  *                                   inside end)
- *   lock_hold.irqs_off.deprivilege  the same span, when every record of that
+ *   lock_hold.deprivilege.irqs_off  the same span, when every record of that
  *                                   CPU inside it has the irqs-off flag
- *   lock_hold.its.lock.<n>          the n-th staging-copy call (one per ITS,
+ *   lock_hold.its_node.its<n>.deprivilege
+ *                                   the n-th staging-copy call (one per ITS,
  *                                   that ITS's lock held across it)
  *   hvc.its_setup                   the hvc callback's span; its share of the
  *                                   locks' hold in section "deprivilege"
@@ -439,12 +440,12 @@ static void emit_series(struct writer *w, const struct boot_result *res, struct 
 	    "its_start_deprivilege return -> its_end_deprivilege entry: lower bound of the span "
 	    "with its_lock and every its->lock held (taken inside start, dropped inside end)",
 	    kprobe_bound);
-	put(w, "lock_hold.its_lock", "lock_hold", res->locks_lower,
+	put(w, "lock_hold.its_lock.deprivilege", "lock_hold", res->locks_lower,
 	    "its_lock held during deprivilege, lower bound: its_start_deprivilege return -> "
 	    "its_end_deprivilege entry",
 	    kprobe_bound);
 	if (res->irqs_off_known == 1)
-		put(w, "lock_hold.irqs_off.deprivilege", "lock_hold", res->locks_lower,
+		put(w, "lock_hold.deprivilege.irqs_off", "lock_hold", res->locks_lower,
 		    "IRQs off during deprivilege, lower bound: start's return -> end's entry, "
 		    "every record of that CPU in between carries the irqs-off flag",
 		    kprobe_bound);
@@ -461,7 +462,7 @@ static void emit_series(struct writer *w, const struct boot_result *res, struct 
 		if (sp->kind != BOOT_STAGING_COPY || sp->start < res->start->start ||
 		    sp->end > res->end->end)
 			continue;
-		snprintf(name, sizeof(name), "lock_hold.its.lock.%d", nits++);
+		snprintf(name, sizeof(name), "lock_hold.its_node.its%d.deprivilege", nits++);
 		put(w, name, "lock_hold", sp->end - sp->start,
 		    "one ITS's staging copy (n-th call, one per ITS) entry -> return: that ITS's "
 		    "lock is held across it (lower bound of its lock span)",

@@ -10,7 +10,8 @@
  * Aggregation, where each number comes from:
  *   count.cmd.<CMD>                 hist trigger on cmd_send keyed by builder.sym
  *                                   (in kernel, no buffer involved)
- *   cmd_latency.{total,queue_wait,completion_wait}.<CMD>
+ *   cmd_latency.<part>.<CMD>       part: total, queue_wait, locked, build_post,
+ *                                   completion_wait, unaccounted (ftrace_pair.h)
  *                                   raw kprobe/kretprobe records read back from
  *                                   trace_pipe_raw + libtraceevent (kbuffer, tep),
  *                                   paired per execution context (ftrace_pair.c)
@@ -118,7 +119,6 @@ struct ftrace_priv {
 	struct fp_result pr;
 	bool paired;
 	bool raw_samples;
-	bool suffix;
 	/* EL2 events, where the kernel has pKVM hypervisor tracing */
 	struct hyp_session *hyp;
 	const char *hyp_why;
@@ -147,6 +147,19 @@ static const char *span_prefix(enum probe_area a)
 	default:
 		return probe_area_name(a);
 	}
+}
+
+/*
+ * The hvc.<path> names the BPF collector uses (bpf/hvc_path.c) for the
+ * probes whose logical name differs, so both sources line up in a run.
+ */
+static const char *hvc_path_name(const char *probe)
+{
+	if (!strcmp(probe, "its_hyp_setup"))
+		return "its_setup";
+	if (!strcmp(probe, "its_staging_commit"))
+		return "its_cmd";
+	return probe;
 }
 
 /* probes this collector does not set up at run time, and why */
@@ -397,7 +410,7 @@ static int ftrace_init(struct collector *c, const struct collector_opts *o)
 		fp->lp = &logical_probes[i];
 		fp->role = role_of(fp->lp);
 		snprintf(fp->metric, sizeof(fp->metric), "%s.%s", span_prefix(fp->lp->area),
-			 fp->lp->name);
+			 fp->lp->area == AREA_HVC ? hvc_path_name(fp->lp->name) : fp->lp->name);
 		priv->defs[i].metric = fp->metric;
 		priv->defs[i].role = fp->role;
 		if (o && o->probes)
@@ -626,10 +639,13 @@ static const char *part_desc(enum fp_part p)
 	case FP_PART_QUEUE_WAIT:
 		return "time in its_allocate_entry (command slot + SYNC slot) within one send";
 	case FP_PART_LOCKED:
-		return "total minus queue_wait and completion_wait: its->lock taken, command and "
-		       "SYNC built, GITS_CWRITER posted";
+		return "send entry to completion-wait entry: its->lock held (queue_wait + build_post)";
+	case FP_PART_BUILD_POST:
+		return "locked minus queue_wait: command and SYNC built, GITS_CWRITER posted";
 	case FP_PART_COMPLETION:
 		return "time in its_wait_for_range_completion within one send";
+	case FP_PART_UNACCOUNTED:
+		return "completion-wait return to send return, plus the nested probes' own cost";
 	default:
 		return "function entry to return";
 	}
@@ -648,31 +664,13 @@ static const char *area_of_metric(const char *name)
 
 /*
  * Metric names are shared with the BPF collector where both measure the same
- * thing. When both ran in one run the names collide: ftrace's then carry
- * the suffix ":ftrace" (decided once, at the first collision).
+ * thing; when both ran in one run, result_add_metric() keeps the first
+ * writer's plain name and stores ftrace's as <name>:ftrace.
  */
-static int add_metric(struct ftrace_priv *priv, struct result_run *r, struct metric_desc *d,
-		      const struct hist *h, const uint64_t *v, size_t n, double value)
+static int add_metric(struct result_run *r, struct metric_desc *d, const struct hist *h,
+		      const uint64_t *v, size_t n, double value)
 {
-	const char *plain = d->name;
-	char *name = NULL;
-	int ret;
-
-	for (;;) {
-		if (priv->suffix) {
-			name = xasprintf("%s:ftrace", plain);
-			d->name = name;
-		}
-		ret = h ? result_add_metric(r, d, h, v, n) : result_add_value(r, d, value);
-		d->name = plain;
-		free(name);
-		if (!ret || priv->suffix)
-			return ret;
-		warn_msg("ftrace: metric %s already in this run (another collector): ftrace's "
-			 "metrics are stored as <name>:ftrace",
-			 plain);
-		priv->suffix = true;
-	}
+	return h ? result_add_metric(r, d, h, v, n) : result_add_value(r, d, value);
 }
 
 static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool samples)
@@ -698,7 +696,7 @@ static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool 
 		if (!s->n)
 			continue;
 		hist_from(&h, s->v, s->n);
-		add_metric(priv, r, &d, &h, samples ? s->v : NULL, samples ? s->n : 0, 0);
+		add_metric(r, &d, &h, samples ? s->v : NULL, samples ? s->n : 0, 0);
 		hist_free(&h);
 	}
 }
@@ -751,7 +749,7 @@ static void emit_counts(struct ftrace_priv *priv, struct result_run *r, struct j
 		};
 
 		snprintf(name, sizeof(name), "count.cmd.%s", cmd);
-		add_metric(priv, r, &d, NULL, NULL, 0, (double)json_object_get_int64(val));
+		add_metric(r, &d, NULL, NULL, 0, (double)json_object_get_int64(val));
 	}
 }
 
