@@ -608,8 +608,25 @@ static int email_row_cmp(const void *a, const void *b)
 	return strverscmp(x->m->name, y->m->name);
 }
 
+/*
+ * A cover letter gets the headline numbers: what gates by default
+ * (command totals, lock holds, hypercall paths, throughput, workload
+ * latencies). The breakdowns that explain them, second-source copies and
+ * event counts stay in the full tables unless --all.
+ */
+static bool email_row_wanted(const struct compare_opts *o, const struct row *r)
+{
+	if (o->email_all)
+		return true;
+	if (r->m->kind == METRIC_COUNT || str_starts(r->m->name, "count.") ||
+	    strstr(r->m->name, ".count."))
+		return false;
+	return metric_gated_by_default(r->m->name);
+}
+
 static void out_email(FILE *f, const struct table *t)
 {
+	int nr_rows;
 	int per_table = (EMAIL_WIDTH - EMAIL_NAME - EMAIL_BASE) / EMAIL_COL;
 	const struct run_set *s = t->s;
 	const struct run_meta *bm = &s->groups[0].runs[0]->meta;
@@ -619,9 +636,11 @@ static void out_email(FILE *f, const struct table *t)
 	int i;
 
 	rows = xmalloc((t->nr_rows + 1) * sizeof(*rows));
+	nr_rows = 0;
 	for (i = 0; i < t->nr_rows; i++)
-		rows[i] = &t->rows[i];
-	qsort(rows, t->nr_rows, sizeof(*rows), email_row_cmp);
+		if (email_row_wanted(t->o, &t->rows[i]))
+			rows[nr_rows++] = &t->rows[i];
+	qsort(rows, nr_rows, sizeof(*rows), email_row_cmp);
 	email_line(f, "Change of the median over runs against %s", s->groups[0].name);
 	email_line(f, "(%s, %s%s).", bm->kernel_release, bm->pkvm_mode,
 		   bm->emulated ? ", emulated host: A/B only" : "");
@@ -653,7 +672,7 @@ static void out_email(FILE *f, const struct table *t)
 			len += snprintf(line + len, sizeof(line) - len, "%*s", EMAIL_COL, n);
 		}
 		email_line(f, "%s", line);
-		for (i = 0; i < t->nr_rows; i++) {
+		for (i = 0; i < nr_rows; i++) {
 			const struct row *r = rows[i];
 			const char *last_lvl = strrchr(r->m->name, '.');
 			char name[EMAIL_NAME + 1];
@@ -880,6 +899,8 @@ static void usage(FILE *f)
 		"  -t, --throughput       commands/s and per-command latency vs offered --rate\n"
 		"      --sweep NAME       the same against a swept variable (meta.sweep.NAME)\n"
 		"      --include-partial  use runs marked partial\n"
+		"      --all              email: also the diagnostic breakdowns and event counts\n"
+		"                         (by default a cover letter gets the headline metrics)\n"
 		"  -o, --output FILE      write there instead of stdout\n"
 		"exit status: 1 if a gated metric regressed, 0 if not, 2 on bad input or too few runs\n");
 }
@@ -917,6 +938,7 @@ int cmd_compare(int argc, char **argv)
 		{ "throughput", no_argument, NULL, 't' },
 		{ "sweep", required_argument, NULL, 'S' },
 		{ "include-partial", no_argument, NULL, 'P' },
+		{ "all", no_argument, NULL, 'A' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -983,6 +1005,9 @@ int cmd_compare(int argc, char **argv)
 			break;
 		case 'N':
 			o.correction = CORRECT_NONE;
+			break;
+		case 'A':
+			o.email_all = true;
 			break;
 		case 'c':
 			if (!strcmp(optarg, "bh")) {

@@ -28,6 +28,7 @@ struct compare_opts {
 	enum correction correction; /* over the gated tests of one revision (BH) */
 	bool gate_counts; /* count metrics are not gated unless asked */
 	bool gate_p99; /* p99 of latency metrics gated too (p50 always) */
+	bool email_all; /* --all: the email table lists diagnostics and counts too */
 	const char **gate; /* if set, only metric names matching these globs gate */
 	int nr_gate;
 };

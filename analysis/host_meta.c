@@ -105,9 +105,11 @@ static const char *mode_of_line(const char *line)
 		return "protected-hvhe";
 	if (strstr(line, "Protected nVHE mode initialized"))
 		return "protected-nvhe";
-	if (strstr(line, "Hyp mode (hVHE) initialized"))
+	/* 6.12 prints "%s%sVHE mode": "Hyp nVHE mode", "Hyp hVHE mode"; 6.1 "Hyp mode" */
+	if (strstr(line, "Hyp mode (hVHE) initialized") || strstr(line, "Hyp hVHE mode initialized"))
 		return "hvhe";
-	if (strstr(line, "Hyp mode (nVHE) initialized") || strstr(line, "Hyp mode initialized"))
+	if (strstr(line, "Hyp mode (nVHE) initialized") || strstr(line, "Hyp mode initialized") ||
+	    strstr(line, "Hyp nVHE mode initialized"))
 		return "nvhe";
 	if (strstr(line, "VHE mode initialized"))
 		return "vhe";

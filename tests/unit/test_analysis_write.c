@@ -307,6 +307,11 @@ static void test_kernel_log(void **state __unused)
 	assert_string_equal(f.mode, "nvhe");
 	parse_kernel_log(log_vhe, &f);
 	assert_string_equal(f.mode, "vhe");
+	/* 6.12 spells the unprotected modes "%s%sVHE mode": not to be read as VHE */
+	parse_kernel_log("[    0.1] kvm [1]: Hyp nVHE mode initialized successfully\n", &f);
+	assert_string_equal(f.mode, "nvhe");
+	parse_kernel_log("[    0.1] kvm [1]: Hyp hVHE mode initialized successfully\n", &f);
+	assert_string_equal(f.mode, "hvhe");
 	parse_kernel_log("", &f);
 	assert_null(f.mode);
 	assert_int_equal(f.gic, 0);
