@@ -19,3 +19,14 @@ kallsyms: $(X86)/itsperf $(A64)/itsperf
 	$(Q)for k in 6.12 6.1; do \
 		$(X86)/itsperf boot-args --kernel $$k -v > /dev/null || exit 1; \
 	done
+
+# Test helper: what a result run holds, for the integration tests' shell
+# scripts (trace/tools is not part of itsperf).
+TRACE_QUERY	:= $(X86)/trace/tools/trace_query
+$(TRACE_QUERY): $(X86)/trace/tools/trace_query.o $(filter-out $(X86)/itsperf.o,$(X86_OBJS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -o $@ $^ $(LIBS)
+
+-include $(X86)/trace/tools/trace_query.d
+
+TEST_DEPS	+= $(TRACE_QUERY)
