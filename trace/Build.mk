@@ -30,3 +30,13 @@ $(TRACE_QUERY): $(X86)/trace/tools/trace_query.o $(filter-out $(X86)/itsperf.o,$
 -include $(X86)/trace/tools/trace_query.d
 
 TEST_DEPS	+= $(TRACE_QUERY)
+
+# make bench: ns per recorded event through the collector's tracefs path
+TRACE_BENCH	:= $(X86)/trace/tools/trace_bench
+$(TRACE_BENCH): $(X86)/trace/tools/trace_bench.o $(filter-out $(X86)/itsperf.o,$(X86_OBJS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -o $@ $^ $(LIBS)
+
+-include $(X86)/trace/tools/trace_bench.d
+
+BENCH_DEPS	+= $(TRACE_BENCH) $(TRACE_QUERY)
