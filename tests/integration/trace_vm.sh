@@ -103,14 +103,21 @@ collector_checks() {	# label dir run workload-json
 		ftrace_suffixed "$r"
 }
 
-guest_checks() {	# label dir
-	local l=$1 d=$2
+guest_checks() {	# label dir fentry(true|false)
+	local l=$1 d=$2 fentry=$3
 
 	check_eq "$l: probes --json exit status" 0 "$(cat "$d/probes.rc")"
 	check_eq "$l: probes: cmd_send reachable by kprobe_event" true \
 		"$("$Q" json "$d/probes.json" probes 0 mechanisms kprobe_event)"
 	check_eq "$l: probes: hist triggers on it" true \
 		"$("$Q" json "$d/probes.json" probes 0 mechanisms hist)"
+	check_eq "$l: probes: BPF fentry on it" "$fentry" \
+		"$("$Q" json "$d/probes.json" probes 0 mechanisms fentry)"
+	check_eq "$l: probes: BPF kprobe on it" true \
+		"$("$Q" json "$d/probes.json" probes 0 mechanisms kprobe)"
+	check "$l: probes: the boot-only window says so" \
+		grep -q 'boot-time only\|traceable at boot only' <("$Q" json "$d/probes.json" probes \
+		"$(boot_index "$d")" note)
 	check_eq "$l: probes: no hypervisor tracing on this kernel, said once" false \
 		"$("$Q" json "$d/probes.json" hypervisor_tracing available)"
 	check "$l: SIGTERM: the recorder's instance existed" grep -q '^itsperf-' "$d/term.before"
@@ -126,8 +133,19 @@ guest_checks() {	# label dir
 		test -z "$(grep ':itsperf/\|synthetic/itsperf_' "$d/kill.after_dyn")"
 }
 
-run_boot() {	# kernel cpus mode window
-	local k=$1 cpus=$2 mode=$3 w=$4 d=$OUT/$1-$2cpu l="$1 $2 vCPUs" args rc
+# index of deprivilege_window in probes.json
+boot_index() {	# dir
+	local i=0 p
+
+	while p=$("$Q" json "$1/probes.json" probes $i probe 2> /dev/null); do
+		[ "$p" = deprivilege_window ] && { echo $i; return; }
+		i=$((i + 1))
+	done
+	echo -1
+}
+
+run_boot() {	# kernel cpus mode window fentry
+	local k=$1 cpus=$2 mode=$3 w=$4 fentry=${5:-} d=$OUT/$1-$2cpu l="$1 $2 vCPUs" args rc
 
 	mkdir -p "$d"
 	args=$("$ITSPERF" boot-args --kernel "$k" 2> "$d/boot-args.err")
@@ -142,12 +160,13 @@ run_boot() {	# kernel cpus mode window
 	check_eq "$l: guest script exit status" 0 "$rc"
 	boot_checks "$l" "$d" "$w" "$cpus"
 	[ "$mode" = full ] || return
-	guest_checks "$l" "$d"
+	guest_checks "$l" "$d" "$fentry"
 	collector_checks "$l affinity" "$d" aff aff.json
 	collector_checks "$l rebind" "$d" rebind rebind.json
 }
 
-run_boot 6.12 2 full finalize_pkvm
+# 6.1 arm64 refuses fentry attach (-524): BPF takes kprobes there
+run_boot 6.12 2 full finalize_pkvm true
 run_boot 6.12 4 boot finalize_pkvm
-run_boot 6.1 2 full kvm_arch_init
+run_boot 6.1 2 full kvm_arch_init false
 run_boot 6.1 4 boot kvm_arch_init
