@@ -510,7 +510,18 @@ static void emit_graph(const struct collect *c, const struct ksyms *ks, struct j
 	json_object_object_add(sec, "graph_ns_by_depth_function", o);
 }
 
-static struct json_object *probes_json(const struct ksyms *ks, struct json_object *absent)
+static bool boot_event_defined(const struct collect *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->nr_bev; i++)
+		if (!strcmp(c->bev[i].name, name))
+			return true;
+	return false;
+}
+
+static struct json_object *probes_json(const struct collect *c, const struct ksyms *ks,
+				       struct json_object *absent)
 {
 	struct json_object *arr = json_object_new_array();
 	int i;
@@ -526,7 +537,7 @@ static struct json_object *probes_json(const struct ksyms *ks, struct json_objec
 			continue;
 		probe_resolve(lp, ks, &res);
 		ev = xasprintf("%s", lp->name);
-		defined = tracefs_event_file_exists(NULL, BOOT_GROUP, ev, "format");
+		defined = boot_event_defined(c, ev);
 		json_object_object_add(o, "probe", json_object_new_string(lp->name));
 		json_object_object_add(o, "symbol",
 				       res.symbol ? json_object_new_string(res.symbol) : NULL);
@@ -614,12 +625,19 @@ static int collect_here(const char *out, const char *label, int run_index)
 		err_msg("boot-collect: tracefs is not available");
 		return EXIT_FAIL;
 	}
-	if (!tracefs_dir_exists(NULL, "events/" BOOT_GROUP)) {
+	/*
+	 * dynamic_events is the authority on what the command line defined:
+	 * eventfs was seen to lose even the group's directory for a while
+	 */
+	ks = ksyms_load(NULL);
+	load_boot_events(&c, ks);
+	if (!c.nr_bev) {
 		err_msg("boot-collect: no boot-time trace: boot with the output of 'itsperf "
 			"boot-args' appended to the kernel command line");
+		ksyms_free(ks);
+		free(c.bev);
 		return EXIT_FAIL;
 	}
-	ks = ksyms_load(NULL);
 	kh = khealth_begin_boot();
 	run_meta_from_host(&meta);
 	snprintf(meta.label, sizeof(meta.label), "%s", label);
@@ -652,7 +670,6 @@ static int collect_here(const char *out, const char *label, int run_index)
 	tfs_tep_ensure(tep, "initcall", "initcall_finish");
 	tfs_tep_ensure(tep, "ftrace", "funcgraph_entry");
 	tfs_tep_ensure(tep, "ftrace", "funcgraph_exit");
-	load_boot_events(&c, ks);
 	tfs_read_raw_pages(tep, NULL, record_cb, &c, &c.all_records);
 	tep_free(tep);
 	boot_analyze(c.recs, c.nr_recs, &res);
@@ -666,7 +683,7 @@ static int collect_here(const char *out, const char *label, int run_index)
 	sec = json_object_new_object();
 	absent = json_object_new_array();
 	w = json_object_new_object();
-	json_object_object_add(w, "boot", probes_json(ks, absent));
+	json_object_object_add(w, "boot", probes_json(&c, ks, absent));
 	result_add_section(wr.r, "probes", w);
 	wsym = window_symbol(ks);
 	emit_window(&wr, &res, wsym, sec);
