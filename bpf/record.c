@@ -29,6 +29,7 @@
 #include "lib/ksyms.h"
 #include "lib/probes.h"
 #include "lib/util.h"
+#include "trace/khealth.h"
 
 #define MAX_SELECTED 16
 
@@ -59,6 +60,7 @@ struct rec {
 	int cmd_status; /* forwarded exit status */
 	bool partial;
 	uint64_t t_start, t_stop, wall_start;
+	struct khealth *health;	/* kernel log delta and ITS errors of the run */
 };
 
 static void usage(FILE *f)
@@ -347,6 +349,11 @@ static int write_result(struct rec *r)
 		result_add_section(res, "probes", probes);
 	}
 	result_add_section(res, "record", record_section(r));
+	if (r->health) {
+		khealth_end(r->health, res);
+		khealth_free(r->health);
+		r->health = NULL;
+	}
 	if (result_run_end(res, r->partial)) {
 		err_msg("%s: cannot finish the result", r->out);
 		return -1;
@@ -472,6 +479,7 @@ int cmd_record(int argc, char **argv)
 	o.work_dir = "/tmp";
 
 	r.wall_start = wall_ns();
+	r.health = khealth_begin();
 	r.t_start = now_ns();
 	running = start_collectors(&r, &o);
 	if (!running) {
