@@ -18,11 +18,11 @@
 /* ---- the workload table ---- */
 
 static const struct bench_workload *const workloads[] = {
-	&bench_affinity, &bench_rebind, &bench_vcpu, &bench_msi, &bench_hvc,
+	&bench_affinity, &bench_rebind, &bench_vcpu, &bench_msi, &bench_hvc, &bench_inv,
 };
 
 const char *const bench_workload_names[] = {
-	"affinity", "rebind", "vcpu", "msi", "hvc", NULL,
+	"affinity", "rebind", "vcpu", "msi", "hvc", "inv", NULL,
 };
 
 static const struct bench_workload *workload_find(const char *name)
@@ -75,8 +75,14 @@ static void usage(FILE *f)
 		"  -q, --quiet         no human summary\n"
 		"workload options:\n"
 		"  affinity  --irq N[,N...]  only these interrupts\n"
-		"  rebind    --device BDF    PCI device to unbind/bind (repeatable)\n"
+		"            --jobs J        J threads, each pinned to its own CPU of --cpus,\n"
+		"                            moving disjoint sets of interrupts at once\n"
+		"  rebind    --device BDF    PCI device to unbind/bind (repeatable); 'all': every\n"
+		"                            device with ITS vectors the guard allows\n"
+		"            --jobs J        J devices at once, one thread each\n"
 		"            --force         even if it backs a mount, swap, the default route\n"
+		"  inv       --device BDF    MSI-X device to take over through vfio-pci (needs an\n"
+		"                            IOMMU; repeatable); --vectors K (default all)\n"
 		"  vcpu      --vcpus N       vCPUs, one thread each (default 1)\n"
 		"  msi       --device /dev/X block device; --write (destructive, refused on a\n"
 		"            mounted device unless --force); --qd N (32); --bs SIZE (4096)\n"
@@ -95,6 +101,7 @@ enum {
 	OPT_BS,
 	OPT_MODULE,
 	OPT_JOBS,
+	OPT_VECTORS,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +122,7 @@ static const struct option long_opts[] = {
 	{ "bs", required_argument, NULL, OPT_BS },
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "vectors", required_argument, NULL, OPT_VECTORS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -122,10 +130,10 @@ static const struct {
 	int opt;
 	unsigned int flag;
 } opt_flags[] = {
-	{ OPT_IRQ, BOPT_IRQ },	   { OPT_DEVICE, BOPT_DEVICE }, { OPT_FORCE, BOPT_FORCE },
-	{ OPT_VCPUS, BOPT_VCPUS }, { OPT_WRITE, BOPT_WRITE },	{ OPT_QD, BOPT_QD },
-	{ OPT_BS, BOPT_BS },	   { OPT_MODULE, BOPT_MODULE }, { 'r', BOPT_RATE },
-	{ OPT_JOBS, BOPT_JOBS },
+	{ OPT_IRQ, BOPT_IRQ },	   { OPT_DEVICE, BOPT_DEVICE },	  { OPT_FORCE, BOPT_FORCE },
+	{ OPT_VCPUS, BOPT_VCPUS }, { OPT_WRITE, BOPT_WRITE },	  { OPT_QD, BOPT_QD },
+	{ OPT_BS, BOPT_BS },	   { OPT_MODULE, BOPT_MODULE },	  { 'r', BOPT_RATE },
+	{ OPT_JOBS, BOPT_JOBS },   { OPT_VECTORS, BOPT_VECTORS },
 };
 
 static const char *opt_name(int opt)
@@ -254,6 +262,12 @@ static int parse_one(const struct bench_workload *w, int c, const char *arg, str
 			return bad_arg("device", arg, "too many devices");
 		if (!*arg)
 			return bad_arg("device", arg, "empty");
+		if (!strcmp(arg, "all")) {
+			if (strcmp(w->name, "rebind"))
+				return bad_arg("device", arg, "'all' is for rebind only");
+			o->all_devices = true;
+			break;
+		}
 		o->devices[o->nr_devices++] = arg;
 		break;
 	case OPT_FORCE:
@@ -285,6 +299,11 @@ static int parse_one(const struct bench_workload *w, int c, const char *arg, str
 			return bad_arg("jobs", arg, "expected 1..256");
 		o->jobs = (int)v;
 		break;
+	case OPT_VECTORS:
+		if (parse_u64(arg, &v) || !v || v > 2048)
+			return bad_arg("vectors", arg, "expected 1..2048");
+		o->vectors = (int)v;
+		break;
 	default:
 		return EXIT_USAGE;
 	}
@@ -298,12 +317,12 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o, const char **w
 	int c;
 
 	if (argc < 1 || !argv[0] || argv[0][0] == '-') {
-		err_msg("bench: no workload given (one of affinity, rebind, vcpu, msi, hvc)");
+		err_msg("bench: no workload given (one of affinity, rebind, vcpu, msi, hvc, inv)");
 		return EXIT_USAGE;
 	}
 	w = workload_find(argv[0]);
 	if (!w) {
-		err_msg("bench: unknown workload '%s' (one of affinity, rebind, vcpu, msi, hvc)",
+		err_msg("bench: unknown workload '%s' (one of affinity, rebind, vcpu, msi, hvc, inv)",
 			argv[0]);
 		return EXIT_USAGE;
 	}
@@ -336,6 +355,10 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o, const char **w
 	}
 	if (o->nr_devices > 1 && !strcmp(w->name, "msi")) {
 		err_msg("bench: msi takes one --device");
+		return EXIT_USAGE;
+	}
+	if (o->all_devices && o->nr_devices) {
+		err_msg("bench: --device all names every device already: no other --device");
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -807,8 +830,14 @@ static struct json_object *params_json(const struct bench_ctx *c)
 			json_object_array_add(a, json_object_new_string(o->devices[i]));
 		json_object_object_add(p, "devices", a);
 	}
+	if (o->all_devices)
+		json_object_object_add(p, "devices", json_object_new_string("all"));
 	if (o->force)
 		json_object_object_add(p, "force", json_object_new_boolean(true));
+	if (c->w->opts & BOPT_JOBS)
+		json_object_object_add(p, "jobs", json_object_new_int(o->jobs));
+	if (o->vectors)
+		json_object_object_add(p, "vectors", json_object_new_int(o->vectors));
 	return p;
 }
 

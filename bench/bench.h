@@ -33,7 +33,6 @@ struct json_object;
 
 #include "lib/its_cmd.h"
 
-
 /*
  * Phases of a run: a collector attached around the whole invocation sees
  * all of them; "run" is what the workload was asked for (--ops/--duration).
@@ -68,6 +67,8 @@ struct bench_opts {
 	unsigned int bs; /* msi: block size (default 4096) */
 	const char *module_path; /* hvc: --module */
 	int jobs; /* worker threads where a workload supports it (default 1) */
+	int vectors; /* inv: MSI-X vectors to enable per device (0: all) */
+	bool all_devices; /* rebind --device all: every device the guard allows */
 };
 
 struct bench_metric {

@@ -25,6 +25,7 @@
 #define BOPT_MODULE (1u << 7)
 #define BOPT_RATE (1u << 8)
 #define BOPT_JOBS (1u << 9)
+#define BOPT_VECTORS (1u << 10)
 
 struct bench_ctx;
 
@@ -44,6 +45,7 @@ extern const struct bench_workload bench_rebind;
 extern const struct bench_workload bench_vcpu;
 extern const struct bench_workload bench_msi;
 extern const struct bench_workload bench_hvc;
+extern const struct bench_workload bench_inv;
 
 #define BENCH_DEFAULT_TIMEOUT_NS (300ull * 1000000000ull)
 #define BENCH_MAX_SAMPLES (4u << 20) /* raw samples kept per metric */
@@ -141,6 +143,8 @@ int journal_note_module(const char *name);
 /* the device's network interfaces were up: bring them up after the binding is restored */
 int journal_note_netup(const char *bdf);
 int journal_note_mount(const char *path);
+/* the PCI device's driver_override before this run set it ("" none): restored before its binding */
+int journal_note_override(const char *bdf, const char *value);
 /* the workload undid it itself (module unloaded): nothing left to restore */
 void journal_forget_module(const char *name);
 
@@ -158,7 +162,7 @@ const char *journal_dir(void);
 int bench_restore_main(int argc, char **argv);
 
 /* a journal file as read back (restore, tests) */
-enum jkind { J_AFFINITY, J_BINDING, J_MODULE, J_MOUNT, J_NETUP };
+enum jkind { J_AFFINITY, J_BINDING, J_MODULE, J_MOUNT, J_NETUP, J_OVERRIDE };
 
 struct jentry {
 	enum jkind kind;
@@ -215,6 +219,18 @@ bool host_netdev_is_up(const char *ifname);
 int host_netdev_set_up(const char *ifname);
 /* set every interface of the PCI function up; 0, -1 if one failed */
 int host_pci_netdevs_up(const char *bdf);
+/* MSI-X table size from the config space capability list: 0 none, -1 unreadable */
+int host_pci_msix_table_size(const char *bdf);
+/* the device's IOMMU group number, -1 if it has none (no IOMMU) */
+int host_pci_iommu_group(const char *bdf);
+bool host_module_loaded(const char *name);
+/*
+ * name and the modules it depends on (modules.dep) that are not loaded,
+ * dependencies first; returns how many (names: at most max)
+ */
+int host_module_missing(const char *name, char (*out)[64], int max);
+/* run modprobe NAME: 0, -ENOENT (no modprobe), -EIO (it failed) */
+int host_modprobe(const char *name);
 
 /* ---- the device guard (guard.c): what a device must not be taken from ---- */
 /*
