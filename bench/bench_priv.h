@@ -26,6 +26,7 @@
 #define BOPT_RATE (1u << 8)
 #define BOPT_JOBS (1u << 9)
 #define BOPT_VECTORS (1u << 10)
+#define BOPT_PRESSURE (1u << 11)
 
 struct bench_ctx;
 
@@ -77,10 +78,14 @@ struct bench_ctx {
 	struct json_object *uncertain; /* command type -> why it may exceed the expectation */
 	struct json_object *lines;
 	uint64_t nr_errors;
+	struct its_cmd_counts *by_cpu; /* nr_possible entries, bench_expect_on() */
+	uint64_t *ops_by_cpu; /* operations done per worker CPU (bench_op_done_on()) */
 };
 
 /* ---- run phase: stop conditions and pacing (bench.c) ---- */
 void bench_begin(struct bench_ctx *c);
+/* the same, n operations when neither --ops nor --duration was given (one pass over a set) */
+void bench_begin_ops(struct bench_ctx *c, uint64_t n);
 /*
  * Hand out the next operation: false when the run must stop (signal,
  * --ops reached, --duration or --timeout passed, abort). With --rate it
@@ -88,6 +93,8 @@ void bench_begin(struct bench_ctx *c);
  */
 bool bench_next_op(struct bench_ctx *c);
 void bench_op_done(struct bench_ctx *c);
+/* the same, by a worker pinned to cpu (summary "ops_by_cpu") */
+void bench_op_done_on(struct bench_ctx *c, int cpu);
 /* the operation handed out did not happen (skipped item): give it back */
 void bench_op_unclaim(struct bench_ctx *c);
 void bench_end(struct bench_ctx *c);
@@ -97,6 +104,14 @@ bool bench_should_stop(struct bench_ctx *c);
 
 /* ---- what the summary says (thread-safe) ---- */
 void bench_expect(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n);
+/*
+ * the same, sent from CPU cpu: a worker pinned to it made the kernel send
+ * them there (summary "expected_commands_by_cpu"); cpu < 0: not attributed
+ */
+void bench_expect_on(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n,
+		     int cpu);
+/* the CPU of worker k of --jobs: the k-th of --cpus, cyclically */
+int bench_worker_cpu(const struct bench_ctx *c, int k);
 /* up to n more commands of type t may come, for the reason given once per type */
 void bench_expect_extra(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n,
 			const char *why);
@@ -128,6 +143,15 @@ int bench_pin_to_cpu(int cpu);
 
 /* the CPU list as "0-3" */
 void bench_cpus_string(const struct bench_ctx *c, char *buf, size_t len);
+
+/* ---- its_pressure (pressure.c): queue-full waits and its->lock contention, per CPU ---- */
+struct bench_pressure;
+/* observe the send path from now on; NULL (and a note saying why) if it cannot */
+struct bench_pressure *pressure_start(struct bench_ctx *c);
+/* stop, and put "its_pressure" and its lines in the summary; frees p */
+void pressure_stop(struct bench_ctx *c, struct bench_pressure *p);
+/* --pressure, --no-pressure, or by default when jobs threads send at once */
+bool bench_pressure_wanted(const struct bench_ctx *c, int jobs);
 
 /* ---- the state journal (journal.c) ---- */
 /*

@@ -538,6 +538,7 @@ static void report(struct bench_ctx *c, struct inv_state *s)
 static int inv_run(struct bench_ctx *c)
 {
 	struct journal_restore_stats st;
+	struct bench_pressure *pr = NULL;
 	struct inv_state *s;
 	cpu_set_t saved;
 	int ret = EXIT_OK;
@@ -610,6 +611,8 @@ static int inv_run(struct bench_ctx *c)
 					 "VFIO_DEVICE_SET_IRQS vector on: request_irq, with its "
 					 "MAPTI and INV (unmask) inside");
 	bench_pin_self(c, &saved);
+	if (bench_pressure_wanted(c, 1))
+		pr = pressure_start(c);
 	bench_begin(c);
 	i = 0;
 	while (s->live && bench_next_op(c)) {
@@ -625,6 +628,7 @@ static int inv_run(struct bench_ctx *c)
 			bench_op_unclaim(c);
 	}
 	bench_end(c);
+	pressure_stop(c, pr);
 	bench_unpin_self(&saved);
 	if (!s->live)
 		ret = EXIT_FAIL;
@@ -653,7 +657,7 @@ const struct bench_workload bench_inv = {
 	.help = "mask/unmask MSI-X vectors through vfio-pci (--device BDF, needs an IOMMU)",
 	.op = "vector mask+unmask",
 	.cmds = "per operation INV 2, DISCARD 1, MAPTI 1 (free_irq + request_irq); a SYNC each",
-	.opts = BOPT_DEVICE | BOPT_FORCE | BOPT_RATE | BOPT_VECTORS,
+	.opts = BOPT_DEVICE | BOPT_FORCE | BOPT_RATE | BOPT_VECTORS | BOPT_PRESSURE,
 	.default_duration_ns = 10ull * 1000000000ull,
 	.run = inv_run,
 };
