@@ -57,6 +57,7 @@ struct rb_state {
 	int live; /* atomic */
 	uint64_t cursor; /* next device, atomic: operation k cycles device k mod nr */
 	int jobs;
+	bool all; /* --device all */
 	bool one_pass; /* --device all, no --ops/--duration: every device once */
 	struct bench_metric *unbind_lat;
 	struct bench_metric *bind_lat;
@@ -455,10 +456,10 @@ static int total_vectors(const struct rb_state *s)
 	return n;
 }
 
-static void report_skipped_mode(struct bench_ctx *c, struct rb_state *s)
+static void describe(struct bench_ctx *c, struct rb_state *s)
 {
 	bench_line(c, "%d device(s)%s, %d ITS vector(s) in all, %d thread(s)%s", s->nr,
-		   c->o->all_devices ? " (--device all)" : "", total_vectors(s), s->jobs,
+		   s->all ? " (--device all)" : "", total_vectors(s), s->jobs,
 		   s->jobs > 1 ? " pinned one per CPU" : "");
 }
 
@@ -467,17 +468,21 @@ static int rebind_run(struct bench_ctx *c)
 	struct journal_restore_stats st;
 	struct rb_state *s;
 	int ret = EXIT_OK;
+	bool all;
 	int i;
 
-	if (!c->o->nr_devices && !c->o->all_devices) {
+	/* in-process callers (itsperf run -d all) pass "all" as a device name */
+	all = c->o->all_devices || (c->o->nr_devices == 1 && !strcmp(c->o->devices[0], "all"));
+	if (!c->o->nr_devices && !all) {
 		err_msg("bench rebind: give the PCI device(s) to rebind with --device BDF, or "
 			"--device all");
 		return EXIT_USAGE;
 	}
 	s = xcalloc(1, sizeof(*s));
-	if (c->o->all_devices)
+	s->all = all;
+	if (all)
 		ret = setup_all(c, s);
-	for (i = 0; i < c->o->nr_devices && !ret; i++)
+	for (i = 0; i < c->o->nr_devices && !ret && !all; i++)
 		ret = setup_device(c, s, c->o->devices[i], false);
 	if (ret)
 		goto out_free;
@@ -491,13 +496,13 @@ static int rebind_run(struct bench_ctx *c)
 		bench_note(c, "--jobs %d: only %d device(s), %d thread(s) used", c->o->jobs, s->nr,
 			   s->jobs);
 	/* --device all without a stop condition: one pass, every device once */
-	if (c->o->all_devices && !c->o->ops && !c->o->duration_ns)
+	if (all && !c->o->ops && !c->o->duration_ns)
 		s->one_pass = true;
 	if (journal_open("rebind")) {
 		ret = EXIT_FAIL;
 		goto out_free;
 	}
-	report_skipped_mode(c, s);
+	describe(c, s);
 	s->unbind_lat = bench_metric_new(c, "unbind", "ns",
 					 "sysfs unbind write, driver remove "
 					 "with INV/DISCARD/MAPD inside");
