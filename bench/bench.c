@@ -145,10 +145,19 @@ static const struct {
 	int opt;
 	unsigned int flag;
 } opt_flags[] = {
-	{ OPT_IRQ, BOPT_IRQ },	   { OPT_DEVICE, BOPT_DEVICE },	  { OPT_FORCE, BOPT_FORCE },
-	{ OPT_VCPUS, BOPT_VCPUS }, { OPT_WRITE, BOPT_WRITE },	  { OPT_QD, BOPT_QD },
-	{ OPT_BS, BOPT_BS },	   { OPT_MODULE, BOPT_MODULE },	  { 'r', BOPT_RATE },
-	{ OPT_JOBS, BOPT_JOBS },   { OPT_VECTORS, BOPT_VECTORS },
+	{ OPT_IRQ, BOPT_IRQ },
+	{ OPT_DEVICE, BOPT_DEVICE },
+	{ OPT_FORCE, BOPT_FORCE },
+	{ OPT_VCPUS, BOPT_VCPUS },
+	{ OPT_WRITE, BOPT_WRITE },
+	{ OPT_QD, BOPT_QD },
+	{ OPT_BS, BOPT_BS },
+	{ OPT_MODULE, BOPT_MODULE },
+	{ 'r', BOPT_RATE },
+	{ OPT_JOBS, BOPT_JOBS },
+	{ OPT_VECTORS, BOPT_VECTORS },
+	{ OPT_PRESSURE, BOPT_PRESSURE },
+	{ OPT_NO_PRESSURE, BOPT_PRESSURE },
 };
 
 static const char *opt_name(int opt)

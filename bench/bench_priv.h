@@ -150,6 +150,18 @@ struct bench_pressure;
 struct bench_pressure *pressure_start(struct bench_ctx *c);
 /* stop, and put "its_pressure" and its lines in the summary; frees p */
 void pressure_stop(struct bench_ctx *c, struct bench_pressure *p);
+/* one its->lock hold, or one acquire wait (send entry -> lock taken) */
+struct lock_span {
+	uint64_t its; /* the ITS (one lock each) */
+	uint64_t a, b; /* [a, b] on one clock */
+	int cpu;
+};
+/*
+ * out[i]: how long wait i overlapped holds of its lock by other sends (the
+ * time it waited); holds are sorted in place. Returns how many waited.
+ */
+uint64_t lock_span_overlap(struct lock_span *holds, size_t nr_holds, const struct lock_span *waits,
+			   size_t nr_waits, uint64_t *out);
 /* --pressure, --no-pressure, or by default when jobs threads send at once */
 bool bench_pressure_wanted(const struct bench_ctx *c, int jobs);
 

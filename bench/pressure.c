@@ -81,12 +81,6 @@ struct pr_task {
 	bool alloc_polled;
 };
 
-struct pr_span {
-	uint64_t its; /* one lock per ITS */
-	uint64_t a, b; /* [a, b] */
-	int cpu;
-};
-
 struct bench_pressure {
 	struct tracefs_instance *inst;
 	struct tep_handle *tep;
@@ -102,8 +96,8 @@ struct bench_pressure {
 	struct pr_task *tasks;
 	int nr_tasks;
 	/* collected */
-	struct pr_span *waits; /* acquire waits */
-	struct pr_span *holds;
+	struct lock_span *waits; /* acquire waits */
+	struct lock_span *holds;
 	size_t nr_waits, nr_holds, cap_waits, cap_holds;
 	uint64_t *sends_by_cpu;
 	int nr_cpu_slots;
@@ -127,14 +121,14 @@ static struct pr_task *task_get(struct bench_pressure *p, int pid)
 	return &p->tasks[p->nr_tasks++];
 }
 
-static void span_push(struct pr_span **v, size_t *n, size_t *cap, uint64_t its, uint64_t a,
+static void span_push(struct lock_span **v, size_t *n, size_t *cap, uint64_t its, uint64_t a,
 		      uint64_t b, int cpu)
 {
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 4096;
 		*v = xrealloc(*v, *cap * sizeof(**v));
 	}
-	(*v)[*n] = (struct pr_span){ .its = its, .a = a, .b = b, .cpu = cpu };
+	(*v)[*n] = (struct lock_span){ .its = its, .a = a, .b = b, .cpu = cpu };
 	(*n)++;
 }
 
@@ -384,8 +378,8 @@ fail:
 
 static int cmp_span(const void *a, const void *b)
 {
-	const struct pr_span *x = a;
-	const struct pr_span *y = b;
+	const struct lock_span *x = a;
+	const struct lock_span *y = b;
 
 	if (x->its != y->its)
 		return x->its < y->its ? -1 : 1;
@@ -400,14 +394,14 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* first hold of wait's lock that ends after t; holds of one lock are disjoint, so sorted by end too */
-static size_t first_hold_after(const struct bench_pressure *p, uint64_t its, uint64_t t)
+/* first hold of its's lock ending after t: one lock's holds are disjoint, sorted by end too */
+static size_t first_hold_after(const struct lock_span *holds, size_t nr, uint64_t its, uint64_t t)
 {
-	size_t lo = 0, hi = p->nr_holds;
+	size_t lo = 0, hi = nr;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct pr_span *h = &p->holds[mid];
+		const struct lock_span *h = &holds[mid];
 
 		if (h->its < its || (h->its == its && h->b <= t))
 			lo = mid + 1;
@@ -418,33 +412,33 @@ static size_t first_hold_after(const struct bench_pressure *p, uint64_t its, uin
 }
 
 /*
- * How long each acquire wait overlapped holds of its->lock by other sends:
- * the time it waited for the lock. Its own hold begins where its wait ends,
- * so it never counts.
+ * How long each acquire wait overlapped holds of the same its->lock: the
+ * time it waited for the lock. A send's own hold begins where its wait
+ * ends, so it never counts.
  */
-static uint64_t *lock_waits(struct bench_pressure *p, uint64_t *contended)
+uint64_t lock_span_overlap(struct lock_span *holds, size_t nr_holds, const struct lock_span *waits,
+			   size_t nr_waits, uint64_t *out)
 {
-	uint64_t *w = xcalloc(p->nr_waits + 1, sizeof(uint64_t));
+	uint64_t contended = 0;
 	size_t i, j;
 
-	qsort(p->holds, p->nr_holds, sizeof(*p->holds), cmp_span);
-	*contended = 0;
-	for (i = 0; i < p->nr_waits; i++) {
-		const struct pr_span *wt = &p->waits[i];
+	qsort(holds, nr_holds, sizeof(*holds), cmp_span);
+	for (i = 0; i < nr_waits; i++) {
+		const struct lock_span *wt = &waits[i];
 
-		for (j = first_hold_after(p, wt->its, wt->a);
-		     j < p->nr_holds && p->holds[j].its == wt->its && p->holds[j].a < wt->b; j++) {
-			const struct pr_span *h = &p->holds[j];
-			uint64_t a = h->a > wt->a ? h->a : wt->a;
-			uint64_t b = h->b < wt->b ? h->b : wt->b;
+		out[i] = 0;
+		for (j = first_hold_after(holds, nr_holds, wt->its, wt->a);
+		     j < nr_holds && holds[j].its == wt->its && holds[j].a < wt->b; j++) {
+			uint64_t a = holds[j].a > wt->a ? holds[j].a : wt->a;
+			uint64_t b = holds[j].b < wt->b ? holds[j].b : wt->b;
 
 			if (b > a)
-				w[i] += b - a;
+				out[i] += b - a;
 		}
-		if (w[i])
-			(*contended)++;
+		if (out[i])
+			contended++;
 	}
-	return w;
+	return contended;
 }
 
 static struct json_object *dist_json(uint64_t *v, size_t n)
@@ -483,7 +477,8 @@ void pressure_stop(struct bench_ctx *c, struct bench_pressure *p)
 	drain(p);
 	if (!tfs_buffer_stats(p->inst, &bs))
 		p->missed += bs.overrun + bs.dropped;
-	waits = lock_waits(p, &contended);
+	waits = xcalloc(p->nr_waits + 1, sizeof(uint64_t));
+	contended = lock_span_overlap(p->holds, p->nr_holds, p->waits, p->nr_waits, waits);
 	cw = xcalloc(p->nr_waits + 1, sizeof(uint64_t));
 	for (i = n = 0; i < p->nr_waits; i++)
 		if (waits[i])

@@ -529,7 +529,7 @@ out_free:
 
 const struct bench_workload bench_rebind = {
 	.name = "rebind",
-	.help = "unbind/bind PCI devices (--device BDF), round-robin",
+	.help = "unbind/bind PCI devices (--device BDF, or all), round-robin",
 	.op = "unbind+bind cycle",
 	.cmds = "per cycle with n vectors: unbind INV*n DISCARD*n MAPD, bind MAPD MAPTI*n "
 		"INV*n, MOVI 0..n; a SYNC each",
