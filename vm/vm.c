@@ -100,7 +100,7 @@ static void usage(FILE *f)
 		"  --binary PATH           guest itsperf (default build/aarch64/itsperf)\n"
 		"  --devices N             N more MSI-X devices (virtio-serial-pci, no ports; root\n"
 		"                          bus, then behind pcie-root-ports), 1 to %d\n"
-		"  --vectors M             MSI-X vectors per extra device (default 4; a device gets\n"
+		"  --vectors M             MSI-X vectors per extra device (default 8; a device gets\n"
 		"                          3 for M < 6, else 2*((M-2)/2)+2; 2: one shared)\n"
 		"  --iommu smmuv3          an SMMUv3 in front of PCI (iommu.passthrough=1 for the\n"
 		"                          host's own devices; vfio-pci needs it)\n"
@@ -940,7 +940,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 	o->mem = "2G";
 	o->out = "out/vm";
 	o->timeout_ns = DEFAULT_TIMEOUT_S * 1000000000ull;
-	o->vectors = 4;
+	o->vectors = 8;
 	optind = 1;
 	/* '+': COMMAND's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
