@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_sf_gamma.h>
 #include <json-c/json.h>
 
 #include "analysis/compare.h"
@@ -42,7 +43,7 @@ void compare_opts_default(struct compare_opts *o)
 	o->nboot = 2000;
 	o->seed = 1;
 	o->level = 0.95;
-	o->holm = true;
+	o->correction = CORRECT_BH;
 }
 
 const char *verdict_name(enum verdict v)
@@ -98,6 +99,9 @@ void compare_values(const double *base, int nb, const double *new, int nn, enum 
 	c->p_worse_adj = c->p_worse;
 	c->p_better_adj = c->p_better;
 	c->p_shown = c->p;
+	c->p_floor = t.exact && nb && nn ? 1 / gsl_sf_choose(nb + nn, nb) : 0;
+	if (kind == METRIC_COUNT)
+		c->p_floor = fmin(1, 2 * c->p_floor);
 }
 
 /* is the change in the worse direction for this kind of metric? */
@@ -121,7 +125,7 @@ void compare_decide(struct comparison *c, enum metric_kind kind, const struct co
 	c->p_shown = kind == METRIC_COUNT ? c->p_worse_adj :
 		     worse		  ? c->p_worse_adj :
 					    c->p_better_adj;
-	if (c->n_base < o->min_runs || c->n_new < o->min_runs) {
+	if (c->n_base < o->min_runs || c->n_new < o->min_runs || c->p_floor >= o->alpha) {
 		c->verdict = VERDICT_FEW_RUNS;
 		return;
 	}
@@ -181,10 +185,60 @@ void holm_adjust(const double *p, double *p_adj, int n)
 	free(v);
 }
 
+void bh_adjust(const double *p, double *p_adj, int n)
+{
+	struct p_idx *v;
+	double run = 1;
+	int k;
+
+	if (n <= 0)
+		return;
+	v = xmalloc(n * sizeof(*v));
+	for (k = 0; k < n; k++)
+		v[k] = (struct p_idx){ p[k], k };
+	qsort(v, n, sizeof(*v), p_idx_cmp);
+	for (k = n - 1; k >= 0; k--) {
+		/* step-up: from the largest p down, adjusted p-values never increase */
+		run = fmin(run, fmin(1.0, (double)n / (k + 1) * v[k].p));
+		p_adj[v[k].i] = run;
+	}
+	free(v);
+}
+
+const char *correction_name(enum correction c)
+{
+	switch (c) {
+	case CORRECT_BH:
+		return "bh";
+	case CORRECT_HOLM:
+		return "holm";
+	case CORRECT_NONE:
+		return "none";
+	}
+	return "?";
+}
+
+static void adjust(enum correction c, const double *p, double *a, int n)
+{
+	int i;
+
+	if (c == CORRECT_BH)
+		bh_adjust(p, a, n);
+	else if (c == CORRECT_HOLM)
+		holm_adjust(p, a, n);
+	else
+		for (i = 0; i < n; i++)
+			a[i] = p[i];
+}
+
 /*
- * Holm over the gated tests of one revision against the base, for each
- * direction: false "regression" verdicts are bounded by alpha over the
- * whole table, and so are false "improvement" ones. Then the verdicts.
+ * The correction over the gated tests of one revision against the base,
+ * for each direction, then the verdicts. Benjamini-Hochberg (default):
+ * when nothing changed (A/A) the chance of any false "regression" in the
+ * whole table is at most alpha, and when a change moves many metrics at
+ * once they are all found with few runs; the expected share of false ones
+ * among the flagged stays below alpha. Holm bounds the chance of any
+ * false one in every case, at the price of power.
  */
 int compare_family(struct comparison **cs, const enum metric_kind *kinds, int n,
 		   const struct compare_opts *o)
@@ -202,13 +256,11 @@ int compare_family(struct comparison **cs, const enum metric_kind *kinds, int n,
 		pw[nr] = cs[i]->p_worse;
 		pb[nr++] = cs[i]->p_better;
 	}
-	if (o->holm) {
-		holm_adjust(pw, aw, nr);
-		holm_adjust(pb, ab, nr);
-	}
+	adjust(o->correction, pw, aw, nr);
+	adjust(o->correction, pb, ab, nr);
 	nr = 0;
 	for (i = 0; i < n; i++) {
-		if (cs[i]->gated && o->holm) {
+		if (cs[i]->gated) {
 			cs[i]->p_worse_adj = aw[nr];
 			cs[i]->p_better_adj = ab[nr];
 		}
@@ -239,12 +291,49 @@ struct table {
 	int nr_gated[64]; /* per new group, for the legend */
 };
 
+static const char *corr_text(enum correction c)
+{
+	switch (c) {
+	case CORRECT_BH:
+		return " (B-H)";
+	case CORRECT_HOLM:
+		return " (Holm)";
+	case CORRECT_NONE:
+		break;
+	}
+	return "";
+}
+
+/*
+ * Without --gate, every latency and throughput metric gates except the
+ * diagnostic breakdowns that explain a headline number: the parts of a
+ * command's latency other than its total, lock holds broken down by
+ * caller and command (more than three levels), and a second collector's
+ * copy of a metric ("name:ftrace"). They are compared and shown all the
+ * same; --gate GLOB chooses otherwise.
+ */
+bool metric_gated_by_default(const char *name)
+{
+	const char *p;
+	int dots = 0;
+
+	if (strchr(name, ':'))
+		return false;
+	if (str_starts(name, "cmd_latency.") && !str_starts(name, "cmd_latency.total."))
+		return false;
+	for (p = name; *p; p++)
+		dots += *p == '.';
+	if (str_starts(name, "lock_hold.") && dots > 3)
+		return false;
+	return true;
+}
+
 static bool gate_match(const struct compare_opts *o, const char *name)
 {
 	int i;
 
 	if (!o->nr_gate)
-		return true;
+		return metric_gated_by_default(name);
 	for (i = 0; i < o->nr_gate; i++)
 		if (!fnmatch(o->gate[i], name, 0))
 			return true;
@@ -344,8 +433,9 @@ static bool gated_failure(const struct comparison *c)
 
 static void fmt_change(char *buf, size_t len, double ratio)
 {
+	/* no "-0.0%" */
 	if (isfinite(ratio))
-		snprintf(buf, len, "%+.1f%%", (ratio - 1) * 100);
+		snprintf(buf, len, "%+.1f%%", fabs(ratio - 1) < 0.0005 ? 0.0 : (ratio - 1) * 100);
 	else
 		snprintf(buf, len, "n/a");
 }
@@ -374,7 +464,7 @@ static void print_method(FILE *f, const struct table *t, const char *pfx)
 	fprintf(f, "%sMann-Whitney U (exact up to 60 runs), %.0f%% bootstrap CI of the ratio\n",
 		pfx, o->level * 100);
 	fprintf(f, "%sof medians (%u resamples); verdict when p < %g%s, CI excludes 1 and\n", pfx,
-		o->nboot, o->alpha, o->holm ? " (Holm)" : "");
+		o->nboot, o->alpha, corr_text(o->correction));
 	fprintf(f, "%s|change| > %g%%; at least %d runs per side\n", pfx, o->threshold * 100,
 		o->min_runs);
 }
@@ -429,7 +519,7 @@ static void out_text(FILE *f, const struct table *t)
 			snprintf(ci, sizeof(ci), "[%s, %s]", lo, hi);
 			snprintf(p, sizeof(p), "%.3g", c->p_shown);
 			fprintf(f, "  %-26s %-4s %-12.12s %10s %10s %8s %17s %8s  %s\n",
-				g ? "" : metric_short_name(r->m->name),
+				g ? "" : metric_short_name_in(r->m->name, r->m->area),
 				r->m->is_value ? "val" : run_stat_name(r->st),
 				t->s->groups[g + 1].name, b, n, ch, ci, p, verdict_text(c));
 		}
@@ -518,8 +608,25 @@ static int email_row_cmp(const void *a, const void *b)
 	return strverscmp(x->m->name, y->m->name);
 }
 
+/*
+ * A cover letter gets the headline numbers: what gates by default
+ * (command totals, lock holds, hypercall paths, throughput, workload
+ * latencies). The breakdowns that explain them, second-source copies and
+ * event counts stay in the full tables unless --all.
+ */
+static bool email_row_wanted(const struct compare_opts *o, const struct row *r)
+{
+	if (o->email_all)
+		return true;
+	if (r->m->kind == METRIC_COUNT || str_starts(r->m->name, "count.") ||
+	    strstr(r->m->name, ".count."))
+		return false;
+	return metric_gated_by_default(r->m->name);
+}
+
 static void out_email(FILE *f, const struct table *t)
 {
+	int nr_rows;
 	int per_table = (EMAIL_WIDTH - EMAIL_NAME - EMAIL_BASE) / EMAIL_COL;
 	const struct run_set *s = t->s;
 	const struct run_meta *bm = &s->groups[0].runs[0]->meta;
@@ -529,17 +636,19 @@ static void out_email(FILE *f, const struct table *t)
 	int i;
 
 	rows = xmalloc((t->nr_rows + 1) * sizeof(*rows));
+	nr_rows = 0;
 	for (i = 0; i < t->nr_rows; i++)
-		rows[i] = &t->rows[i];
-	qsort(rows, t->nr_rows, sizeof(*rows), email_row_cmp);
+		if (email_row_wanted(t->o, &t->rows[i]))
+			rows[nr_rows++] = &t->rows[i];
+	qsort(rows, nr_rows, sizeof(*rows), email_row_cmp);
 	email_line(f, "Change of the median over runs against %s", s->groups[0].name);
 	email_line(f, "(%s, %s%s).", bm->kernel_release, bm->pkvm_mode,
 		   bm->emulated ? ", emulated host: A/B only" : "");
 	email_line(f, "R regression, I improvement: one-sided Mann-Whitney p < %g%s,", t->o->alpha,
-		   t->o->holm ? " (Holm)" : "");
+		   corr_text(t->o->correction));
 	email_line(f, "95%% CI excludes 0, |change| > %g%%; lower case: not gated;",
 		   t->o->threshold * 100);
-	email_line(f, "? fewer than %d runs; - not measured; n = runs.", t->o->min_runs);
+	email_line(f, "? too few runs for a verdict; - not measured; n = runs.");
 	for (first = 0; first < t->nr_new; first += per_table) {
 		int last = first + per_table < t->nr_new ? first + per_table : t->nr_new;
 		char heading[128] = "";
@@ -563,7 +672,7 @@ static void out_email(FILE *f, const struct table *t)
 			len += snprintf(line + len, sizeof(line) - len, "%*s", EMAIL_COL, n);
 		}
 		email_line(f, "%s", line);
-		for (i = 0; i < t->nr_rows; i++) {
+		for (i = 0; i < nr_rows; i++) {
 			const struct row *r = rows[i];
 			const char *last_lvl = strrchr(r->m->name, '.');
 			char name[EMAIL_NAME + 1];
@@ -637,7 +746,8 @@ static void out_json(FILE *f, const struct table *t, bool regression)
 	json_object_object_add(opt, "min_runs", json_object_new_int(t->o->min_runs));
 	json_object_object_add(opt, "bootstrap", json_object_new_int(t->o->nboot));
 	json_object_object_add(opt, "level", json_object_new_double(t->o->level));
-	json_object_object_add(opt, "holm", json_object_new_boolean(t->o->holm));
+	json_object_object_add(opt, "correction",
+			       json_object_new_string(correction_name(t->o->correction)));
 	for (i = 0; i < t->nr_rows; i++) {
 		const struct row *r = &t->rows[i];
 
@@ -780,13 +890,17 @@ static void usage(FILE *f)
 		"  -n, --min-runs N       runs needed per group for a verdict (default 5)\n"
 		"  -B, --bootstrap N      bootstrap resamples (default 2000)\n"
 		"      --seed N           bootstrap seed (default 1: same input, same output)\n"
-		"      --no-correction    no Holm-Bonferroni over the gated metrics\n"
-		"  -g, --gate GLOB        only metrics matching GLOB gate the exit status (repeatable)\n"
+		"      --correction C     over the gated metrics: bh (default, Benjamini-Hochberg),\n"
+		"                         holm (Holm-Bonferroni) or none (--no-correction)\n"
+		"  -g, --gate GLOB        only metrics matching GLOB gate the exit status (repeatable;\n"
+		"                         default: all but diagnostic breakdowns, results/README.md)\n"
 		"      --gate-p99         gate on the per-run p99 too (default: p50 only)\n"
 		"      --gate-counts      gate count metrics (any significant change fails)\n"
 		"  -t, --throughput       commands/s and per-command latency vs offered --rate\n"
 		"      --sweep NAME       the same against a swept variable (meta.sweep.NAME)\n"
 		"      --include-partial  use runs marked partial\n"
+		"      --all              email: also the diagnostic breakdowns and event counts\n"
+		"                         (by default a cover letter gets the headline metrics)\n"
 		"  -o, --output FILE      write there instead of stdout\n"
 		"exit status: 1 if a gated metric regressed, 0 if not, 2 on bad input or too few runs\n");
 }
@@ -817,12 +931,14 @@ int cmd_compare(int argc, char **argv)
 		{ "bootstrap", required_argument, NULL, 'B' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "no-correction", no_argument, NULL, 'N' },
+		{ "correction", required_argument, NULL, 'c' },
 		{ "gate", required_argument, NULL, 'g' },
 		{ "gate-p99", no_argument, NULL, '9' },
 		{ "gate-counts", no_argument, NULL, 'C' },
 		{ "throughput", no_argument, NULL, 't' },
 		{ "sweep", required_argument, NULL, 'S' },
 		{ "include-partial", no_argument, NULL, 'P' },
+		{ "all", no_argument, NULL, 'A' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -888,7 +1004,22 @@ int cmd_compare(int argc, char **argv)
 			o.seed = u;
 			break;
 		case 'N':
-			o.holm = false;
+			o.correction = CORRECT_NONE;
+			break;
+		case 'A':
+			o.email_all = true;
+			break;
+		case 'c':
+			if (!strcmp(optarg, "bh")) {
+				o.correction = CORRECT_BH;
+			} else if (!strcmp(optarg, "holm")) {
+				o.correction = CORRECT_HOLM;
+			} else if (!strcmp(optarg, "none")) {
+				o.correction = CORRECT_NONE;
+			} else {
+				err_msg("--correction: '%s' is not bh, holm or none", optarg);
+				goto usage_err;
+			}
 			break;
 		case 'g':
 			gate = xrealloc(gate, (o.nr_gate + 1) * sizeof(*gate));
@@ -982,6 +1113,19 @@ int cmd_compare(int argc, char **argv)
 				s.groups[g].name, s.groups[g].nr_runs,
 				s.groups[g].nr_runs == 1 ? "" : "s", o.min_runs);
 			ret = EXIT_USAGE;
+		}
+	}
+	for (i = 0; i < t.nr_rows && ret != EXIT_USAGE; i++) {
+		for (g = 0; g < t.nr_new; g++) {
+			const struct comparison *c = &t.rows[i].c[g];
+
+			if (!c->gated || c->verdict != VERDICT_FEW_RUNS)
+				continue;
+			err_msg("%s: %d against %d runs cannot give p < %g (smallest possible %.3g): "
+				"record more runs",
+				t.rows[i].m->name, c->n_base, c->n_new, o.alpha, c->p_floor);
+			ret = EXIT_USAGE;
+			break;
 		}
 	}
 	if (ret == EXIT_FAIL)

@@ -11,6 +11,13 @@
 
 #include "analysis/result.h"
 
+/* multiple-test correction over the gated tests of one revision against the base */
+enum correction {
+	CORRECT_BH, /* Benjamini-Hochberg: A/A false alarm <= alpha, power when many metrics move */
+	CORRECT_HOLM, /* Holm-Bonferroni: family-wise error <= alpha under any configuration */
+	CORRECT_NONE, /* each metric at alpha on its own */
+};
+
 struct compare_opts {
 	double threshold; /* smallest relative change that can be a verdict (0.05) */
 	double alpha; /* significance level of the rank test (0.05) */
@@ -18,9 +25,10 @@ struct compare_opts {
 	unsigned int nboot; /* bootstrap resamples (2000) */
 	unsigned long seed; /* fixed: the same input gives the same output */
 	double level; /* confidence level of the interval (0.95) */
-	bool holm; /* Holm-Bonferroni over the gated tests of one revision */
+	enum correction correction; /* over the gated tests of one revision (BH) */
 	bool gate_counts; /* count metrics are not gated unless asked */
 	bool gate_p99; /* p99 of latency metrics gated too (p50 always) */
+	bool email_all; /* --all: the email table lists diagnostics and counts too */
 	const char **gate; /* if set, only metric names matching these globs gate */
 	int nr_gate;
 };
@@ -30,7 +38,7 @@ enum verdict {
 	VERDICT_REGRESSION,
 	VERDICT_IMPROVEMENT,
 	VERDICT_CHANGED, /* significant change of a metric with no better direction */
-	VERDICT_FEW_RUNS, /* fewer than min_runs runs on a side */
+	VERDICT_FEW_RUNS, /* fewer than min_runs runs on a side, or too few for any p < alpha */
 	VERDICT_MISSING, /* the metric is absent on one side */
 };
 
@@ -55,6 +63,12 @@ struct comparison {
 	double p_worse_adj;
 	double p_better_adj;
 	double p_shown; /* the adjusted p in the direction of the change */
+	/*
+	 * The smallest p the rank test can give with these run counts
+	 * (1/C(n_base + n_new, n_base) one-sided): at or above alpha no
+	 * verdict is possible, whatever the data.
+	 */
+	double p_floor;
 	bool gated;
 	enum verdict verdict;
 };
@@ -68,13 +82,18 @@ void compare_values(const double *base, int nb, const double *new, int nn, enum 
 /* the verdict from c (adjusted p-values, ratio, CI) and the metric's direction */
 void compare_decide(struct comparison *c, enum metric_kind kind, const struct compare_opts *o);
 /*
- * The verdicts of one revision's table: Holm over the gated comparisons
- * (cs[i]->gated) per direction, then compare_decide() for each. Returns
- * the number of gated comparisons.
+ * The verdicts of one revision's table: the correction over the gated
+ * comparisons (cs[i]->gated) per direction, then compare_decide() for
+ * each. Returns the number of gated comparisons.
  */
 int compare_family(struct comparison **cs, const enum metric_kind *kinds, int n,
 		   const struct compare_opts *o);
 /* Holm-Bonferroni step-down: p_adj[i] from p[i], n tests */
 void holm_adjust(const double *p, double *p_adj, int n);
+/* Benjamini-Hochberg step-up: p_adj[i] from p[i], n tests */
+void bh_adjust(const double *p, double *p_adj, int n);
+const char *correction_name(enum correction c);
+/* gated unless told otherwise: not a diagnostic breakdown (see results/README.md) */
+bool metric_gated_by_default(const char *name);
 
 #endif

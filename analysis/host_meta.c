@@ -105,9 +105,11 @@ static const char *mode_of_line(const char *line)
 		return "protected-hvhe";
 	if (strstr(line, "Protected nVHE mode initialized"))
 		return "protected-nvhe";
-	if (strstr(line, "Hyp mode (hVHE) initialized"))
+	/* 6.12 prints "%s%sVHE mode": "Hyp nVHE mode", "Hyp hVHE mode"; 6.1 "Hyp mode" */
+	if (strstr(line, "Hyp mode (hVHE) initialized") || strstr(line, "Hyp hVHE mode initialized"))
 		return "hvhe";
-	if (strstr(line, "Hyp mode (nVHE) initialized") || strstr(line, "Hyp mode initialized"))
+	if (strstr(line, "Hyp mode (nVHE) initialized") || strstr(line, "Hyp mode initialized") ||
+	    strstr(line, "Hyp nVHE mode initialized"))
 		return "nvhe";
 	if (strstr(line, "VHE mode initialized"))
 		return "vhe";
@@ -262,7 +264,9 @@ static void cpu_model(struct run_meta *m)
 			return;
 		}
 	}
-	snprintf(m->cpu_model, sizeof(m->cpu_model), "implementer 0x%02x part 0x%03x", impl, part);
+	/* implementer 0 is reserved for software: QEMU's "max" CPU under TCG */
+	snprintf(m->cpu_model, sizeof(m->cpu_model), "%simplementer 0x%02x part 0x%03x",
+		 impl == 0 ? "QEMU (software) " : "", impl, part);
 }
 
 static const char *mode_from_cmdline(const char *cmdline)

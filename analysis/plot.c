@@ -52,7 +52,7 @@ struct plot_ctx {
 	int failed;
 };
 
-/* a metric name as a file name: it already is one ([A-Za-z0-9_.:+-]), but ':' upsets some tools */
+/* a metric name as a file name: it already is one ([A-Za-z0-9_.:+@-]), but ':' upsets some tools */
 static char *file_name(const char *fmt, const char *name)
 {
 	char *s = xasprintf(fmt, name);
@@ -123,7 +123,8 @@ static int run_gnuplot(struct plot_ctx *c, const char *base, const char *body)
 
 		if ((i == 0 && !c->png) || (i == 1 && !c->svg))
 			continue;
-		gp = popen("gnuplot 2>&1", "w");
+		/* gnuplot's warnings ("empty x range" for a single value) are noise; -v shows them */
+		gp = popen(itsperf_verbose ? "gnuplot" : "gnuplot 2>/dev/null", "w");
 		if (!gp) {
 			err_msg("gnuplot: %s", strerror(errno));
 			return -1;

@@ -181,7 +181,7 @@ static void report_text(FILE *f, const struct result_data *d, const char *title,
 				fprintf(f, " %11s", cols[c]);
 			fprintf(f, "  %s\n", "from");
 		}
-		fprintf(f, "  %-28s %-6s", metric_short_name(m->name), m->unit);
+		fprintf(f, "  %-28s %-6s", metric_short_name_in(m->name, m->area), m->unit);
 		summary_cols(&m->summary, v);
 		for (c = 0; c < 9; c++) {
 			char buf[32];
@@ -218,7 +218,8 @@ static void report_markdown(FILE *f, const struct result_data *d, const char *ti
 	for (i = 0; i < d->nr_metrics; i++) {
 		const struct result_metric *m = order[i];
 
-		fprintf(f, "| %s | %s | %s |", m->area, metric_short_name(m->name), m->unit);
+		fprintf(f, "| %s | %s | %s |", m->area, metric_short_name_in(m->name, m->area),
+			m->unit);
 		summary_cols(&m->summary, v);
 		for (c = 0; c < 9; c++) {
 			char buf[32];

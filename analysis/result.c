@@ -83,7 +83,7 @@ bool result_metric_name_valid(const char *name)
 		char c = name[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == ':' || c == '+' || c == '-'))
+		      c == '_' || c == '.' || c == ':' || c == '+' || c == '-' || c == '@'))
 			return false;
 	}
 	return true;
@@ -528,7 +528,7 @@ static int check_desc(struct result_run *r, const struct metric_desc *d)
 		return -1;
 	}
 	if (!result_metric_name_valid(d->name)) {
-		err_msg("result: invalid metric name '%s' (allowed: [A-Za-z0-9_.:+-], 1..200 chars)",
+		err_msg("result: invalid metric name '%s' (allowed: [A-Za-z0-9_.:+@-], 1..200 chars)",
 			d->name ? d->name : "(null)");
 		return -1;
 	}
@@ -625,6 +625,11 @@ add:
 	json_object_array_add(r->metrics, m);
 	json_object_object_add(r->names, d->name, json_object_new_string(d->source ? d->source : ""));
 	return 0;
+}
+
+bool result_has_metric(const struct result_run *r, const char *name)
+{
+	return r && name && json_object_object_get_ex(r->names, name, NULL);
 }
 
 int result_add_value(struct result_run *r, const struct metric_desc *d, double value)

@@ -115,8 +115,10 @@ void run_meta_from_host(struct run_meta *m);
 /* set (or replace) a swept variable; -1 if the name is invalid or the table is full */
 int run_meta_set_sweep(struct run_meta *m, const char *name, double value);
 
-/* metric names: [A-Za-z0-9_.:+-], 1..200 characters, no leading '.' */
+/* metric names: [A-Za-z0-9_.:+@-], 1..200 characters, no leading '.' */
 bool result_metric_name_valid(const char *name);
+/* already added to this run (a second collector measuring the same thing adds "name:source") */
+bool result_has_metric(const struct result_run *r, const char *name);
 const char *metric_kind_name(enum metric_kind k);	/* "latency", "throughput", "count" */
 
 /* histogram helpers shared by the collectors */

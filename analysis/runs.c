@@ -218,6 +218,20 @@ int area_rank(const char *area)
 	return ARRAY_SIZE(order);
 }
 
+/*
+ * The name below its area heading: without its first level when that is
+ * the area itself ("cmd_latency.total.MOVI" under cmd_latency), whole
+ * otherwise ("hvc.el2.x" under hvc_path stays apart from "hvc_path.x").
+ */
+const char *metric_short_name_in(const char *name, const char *area)
+{
+	const char *dot = strchr(name, '.');
+
+	if (!dot || !dot[1] || !area || strncmp(name, area, dot - name) || area[dot - name])
+		return name;
+	return dot + 1;
+}
+
 const char *metric_short_name(const char *name)
 {
 	const char *dot = strchr(name, '.');

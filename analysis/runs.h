@@ -52,6 +52,8 @@ int run_set_metrics(const struct run_set *s, struct metric_ref **out);
 int area_rank(const char *area);
 /* the name below its area heading: "cmd_latency.total.MOVI" -> "total.MOVI" */
 const char *metric_short_name(const char *name);
+/* the same, but only when the first level is the area (else the whole name) */
+const char *metric_short_name_in(const char *name, const char *area);
 
 enum run_stat {
 	STAT_P50,

@@ -159,6 +159,9 @@ static int on_sample(void *ctx, void *data, size_t size)
 	vec_push(&t->s[PART_QUEUE_WAIT], s->queue_wait);
 	vec_push(&t->s[PART_BUILD_POST], s->build_post);
 	vec_push(&t->s[PART_COMPLETION_WAIT], s->completion_wait);
+	vec_push(&t->s[PART_LOCKED], s->queue_wait + s->build_post);
+	vec_push(&t->s[PART_UNACCOUNTED],
+		 s->total - s->queue_wait - s->build_post - s->completion_wait);
 	return 0;
 }
 
@@ -283,7 +286,7 @@ static void emit_type(struct result_run *r, struct type_stats *t)
 		d.kind = METRIC_COUNT;
 		d.desc = "ITS commands sent, by type (builder argument)";
 		d.error_bound = NULL;
-		result_add_value(r, &d, (double)t->h[PART_TOTAL].count);
+		bpf_emit_value(r, &d, (double)t->h[PART_TOTAL].count);
 	}
 }
 

@@ -115,6 +115,15 @@ int bpf_emit_hist(struct result_run *r, const struct metric_desc *d, const struc
 	struct hist h;
 	int err;
 
+	/* samples stand for the histogram's events one by one, or not at all */
+	if (nr_samples && nr_samples != bh->count) {
+		warn_msg(
+			"%s: %zu raw samples for %llu events (ring buffer drops): samples not stored",
+			d->name, nr_samples, (unsigned long long)bh->count);
+		samples = NULL;
+		nr_samples = 0;
+	}
+
 	/*
 	 * The result format keeps one histogram per metric: the linear one
 	 * when it holds every value (finer where the values are), else log2,
@@ -125,10 +134,34 @@ int bpf_emit_hist(struct result_run *r, const struct metric_desc *d, const struc
 	else
 		bpf_hist_export(bh, lin_width, &h, NULL);
 	err = result_add_metric(r, d, &h, samples, nr_samples);
-	if (err)
-		warn_msg("%s: not written", d->name);
+	if (err) {
+		struct metric_desc alt = *d;
+		char name[256];
+
+		/* another collector (ftrace) wrote this name already: keep both */
+		snprintf(name, sizeof(name), "%s:bpf", d->name);
+		alt.name = name;
+		err = result_add_metric(r, &alt, &h, samples, nr_samples);
+		if (err)
+			warn_msg("%s: not written", d->name);
+	}
 	hist_free(&h);
 	return err;
+}
+
+int bpf_emit_value(struct result_run *r, const struct metric_desc *d, double value)
+{
+	struct metric_desc alt = *d;
+	char name[256];
+
+	if (!result_add_value(r, d, value))
+		return 0;
+	snprintf(name, sizeof(name), "%s:bpf", d->name);
+	alt.name = name;
+	if (!result_add_value(r, &alt, value))
+		return 0;
+	warn_msg("%s: not written", d->name);
+	return -1;
 }
 
 int bpf_percpu_hist_foreach(struct bpf_map *map, bpf_hist_fn fn, void *ctx)
@@ -191,12 +224,20 @@ bool bpf_stats_enable(char *why, size_t len)
 	char ebuf[48];
 
 	if (!tried) {
+		const char *env = getenv("ITSPERF_BPF_STATS");
+
 		tried = true;
+		/* the statistics cost two clock reads per program run: bench measures without */
+		if (env && !strcmp(env, "0")) {
+			snprintf(stats_why, sizeof(stats_why), "disabled by ITSPERF_BPF_STATS=0");
+			goto out;
+		}
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (stats_fd < 0)
 			snprintf(stats_why, sizeof(stats_why), "BPF_ENABLE_STATS: %s",
 				 bpf_errname(stats_fd, ebuf, sizeof(ebuf)));
 	}
+out:
 	if (why)
 		snprintf(why, len, "%s", stats_why);
 	return stats_fd >= 0;

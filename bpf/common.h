@@ -38,9 +38,13 @@ void bpf_hist_export(const struct bpf_hist *bh, uint64_t lin_width, struct hist 
 /*
  * Write one latency distribution with raw samples if any: the linear
  * histogram when no value fell beyond its last bucket, else the log2 one.
+ * Named "<name>:bpf" if another collector (ftrace) wrote the name already.
  */
 int bpf_emit_hist(struct result_run *r, const struct metric_desc *d, const struct bpf_hist *bh,
 		  uint64_t lin_width, const uint64_t *samples, size_t nr_samples);
+
+/* a single value; "<name>:bpf" if another collector wrote the name already */
+int bpf_emit_value(struct result_run *r, const struct metric_desc *d, double value);
 
 /*
  * Iterate a per-CPU hash whose values are struct bpf_hist: fn gets every
@@ -57,7 +61,9 @@ int bpf_nr_cpus(void);
 /* ---- overhead ---- */
 /*
  * Turn on BPF run-time statistics (kernel.bpf_stats_enabled) for as long
- * as this process lives; false (with why) if the kernel refuses.
+ * as this process lives; false (with why) if the kernel refuses or
+ * ITSPERF_BPF_STATS=0 (the statistics cost two clock reads per program
+ * run; the bench measures collectors with and without them).
  */
 bool bpf_stats_enable(char *why, size_t len);
 /*

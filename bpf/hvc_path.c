@@ -137,7 +137,7 @@ static int hp_emit(struct collector *c, struct result_run *r)
 		d.kind = METRIC_COUNT;
 		d.desc = lp ? lp->desc : NULL;
 		d.error_bound = NULL;
-		result_add_value(r, &d, (double)h.count);
+		bpf_emit_value(r, &d, (double)h.count);
 		if (!h.count)
 			continue;
 		snprintf(name, sizeof(name), "hvc.%s", path_names[i]);

@@ -12,10 +12,26 @@
 
 #define __itsperf_core __attribute__((preserve_access_index))
 
+struct llist_node {
+	struct llist_node *next;
+} __itsperf_core;
+
+struct llist_head {
+	struct llist_node *first;
+} __itsperf_core;
+
+/* CONFIG_KRETPROBES without rethook (6.1 arm64): the return addresses a kretprobe took */
+struct kretprobe_instance {
+	struct llist_node llist;
+	void *ret_addr;
+	void *fp;
+} __itsperf_core;
+
 struct task_struct {
 	int pid;
 	int tgid;
 	struct task_struct *real_parent;
+	struct llist_head kretprobe_instances;
 } __itsperf_core;
 
 /* drivers/irqchip/irq-gic-v3-its.c: the per-ITS node, its command queue lock first */

@@ -10,6 +10,7 @@
 #include "lock_hold.h"
 
 const volatile __u64 its_lock_addr; /* &its_lock from kallsyms, 0 if unknown */
+const volatile __u64 kretprobe_tramp; /* &__kretprobe_trampoline, 0 if unknown */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -156,6 +157,40 @@ static __always_inline void send_unlocked(bool early)
 	bpf_map_delete_elem(&sends, &key);
 }
 
+#if defined(bpf_target_arm64)
+/*
+ * A kretprobe on the same function (ours, cmd_latency's, ftrace's) that
+ * ran before this kprobe replaced the link register with its trampoline
+ * and kept the real return address in the task's newest
+ * kretprobe_instance(s) with this frame pointer.
+ */
+static __always_inline u64 kretprobe_saved_lr(struct pt_regs *ctx)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	u64 fp = PT_REGS_FP(ctx);
+	struct llist_node *n;
+	int i;
+
+	if (!bpf_core_type_exists(struct kretprobe_instance) ||
+	    !bpf_core_field_exists(t->kretprobe_instances))
+		return 0;
+	n = BPF_CORE_READ(t, kretprobe_instances.first);
+	for (i = 0; i < 8 && n; i++) {
+		struct kretprobe_instance *ri;
+		u64 ra;
+
+		ri = (void *)n - bpf_core_field_offset(struct kretprobe_instance, llist);
+		ra = (u64)BPF_CORE_READ(ri, ret_addr);
+		if ((u64)BPF_CORE_READ(ri, fp) != fp)
+			break; /* an outer call's instance */
+		if (ra != kretprobe_tramp)
+			return ra;
+		n = BPF_CORE_READ(n, next);
+	}
+	return 0;
+}
+#endif
+
 /*
  * Return address at a kprobe on a function's first instruction. libbpf
  * 1.1's BPF_KPROBE_READ_RET_IP() reads memory at the link register on
@@ -167,16 +202,36 @@ static __always_inline u64 kprobe_caller(struct pt_regs *ctx)
 
 #if defined(bpf_target_arm64)
 	ip = PT_REGS_RET(ctx);
+	if (kretprobe_tramp && ip == kretprobe_tramp) {
+		u64 saved = kretprobe_saved_lr(ctx);
+
+		if (saved)
+			ip = saved;
+		else
+			count_inc(&counters, LHC_CALLER_LOST);
+	}
 #else
 	BPF_KPROBE_READ_RET_IP(ip, ctx);
 #endif
 	return ip;
 }
 
+/*
+ * fentry has no registers: the caller comes from the kernel stack. perf
+ * gives no kernel callchain while a vCPU is loaded (perf_guest_state()):
+ * commands sent from vcpu load/put have no caller then.
+ */
 static __always_inline void fentry_stack(void *ctx, struct lh_send *s)
 {
-	if (s && bpf_get_stack(ctx, s->key.ips, sizeof(s->key.ips), 0) < 0)
+	long n;
+
+	if (!s)
+		return;
+	n = bpf_get_stack(ctx, s->key.ips, sizeof(s->key.ips), 0);
+	if (n < 0)
 		count_inc(&counters, LHC_STACK_FAILED);
+	else if (!n)
+		count_inc(&counters, LHC_STACK_EMPTY);
 }
 
 SEC("fentry")

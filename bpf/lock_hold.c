@@ -135,6 +135,7 @@ static bool frame_is_noise(const struct ksym *s)
 	if (!s || (s->module && !strcmp(s->module, "bpf")))
 		return true;
 	return str_starts(s->name, "its_send_single_") || str_starts(s->name, "bpf_") ||
+	       strstr(s->name, "kretprobe_trampoline") || strstr(s->name, "rethook") ||
 	       str_starts(s->name, "__bpf_") || str_starts(s->name, "kprobe") ||
 	       str_starts(s->name, "arch_") || str_starts(s->name, "perf_") ||
 	       str_starts(s->name, "ftrace_");
@@ -161,6 +162,7 @@ static void caller_name(const struct lh_priv *p, const struct lh_key *k, char *b
 		snprintf(buf, len, "%.*s", (int)strcspn(s->name, "."), s->name);
 		return;
 	}
+	/* fentry with a vCPU loaded: perf gives no kernel callchain (stack_empty_vcpu_loaded) */
 	snprintf(buf, len, "unknown");
 }
 
@@ -267,6 +269,9 @@ static int lh_init(struct collector *c, const struct collector_opts *o)
 	lk = o->ks ? ksyms_by_name(o->ks, "its_lock") : NULL;
 	if (lk && !lk->module && lk->addr)
 		p->skel->rodata->its_lock_addr = lk->addr;
+	lk = o->ks ? ksyms_by_name(o->ks, "__kretprobe_trampoline") : NULL;
+	if (lk && !lk->module && lk->addr)
+		p->skel->rodata->kretprobe_tramp = lk->addr;
 	usable = bpf_fn_probes_prepare(p->skel->obj, p->fn, NR_LH_PROBES, o);
 	/* contention is only told apart for the ITS locks: pointless without the send path */
 	if (p->fn[FN_SEND].mech == BPF_MECH_NONE && p->fn[FN_VSEND].mech == BPF_MECH_NONE &&
@@ -326,6 +331,8 @@ static const char *const counter_names[NR_LH_COUNTERS] = {
 	[LHC_CONTENTION_ITS] = "contention_its_node",
 	[LHC_CONTENTION_GLOBAL] = "contention_its_lock",
 	[LHC_STACK_FAILED] = "stack_unwind_failed",
+	[LHC_STACK_EMPTY] = "stack_empty_vcpu_loaded",
+	[LHC_CALLER_LOST] = "caller_lost_to_kretprobe",
 };
 
 static int lh_emit(struct collector *c, struct result_run *r)

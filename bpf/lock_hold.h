@@ -57,6 +57,8 @@ enum lh_counter {
 	LHC_CONTENTION_ITS, /* contention_begin on an its->lock */
 	LHC_CONTENTION_GLOBAL, /* contention_begin on its_lock */
 	LHC_STACK_FAILED,
+	LHC_STACK_EMPTY, /* no kernel callchain: a vCPU is loaded (perf_guest_state()) */
+	LHC_CALLER_LOST, /* kprobe: LR already replaced by a kretprobe, original not found */
 	NR_LH_COUNTERS,
 };
 

@@ -54,7 +54,7 @@ struct {
 	__uint(max_entries, 4 << 20);
 } samples SEC(".maps");
 
-/* the recording process itself or one of its children (the workload) */
+/* the recording process itself or one of its direct children (the workload it runs) */
 static __always_inline bool watched(void)
 {
 	struct task_struct *t;

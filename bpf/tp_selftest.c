@@ -243,7 +243,7 @@ static void emit_count(struct result_run *r, const char *name, const char *desc,
 		.desc = desc,
 	};
 
-	result_add_value(r, &d, (double)v);
+	bpf_emit_value(r, &d, (double)v);
 }
 
 static int tp_emit(struct collector *c, struct result_run *r)

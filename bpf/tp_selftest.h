@@ -3,7 +3,7 @@
  * bpf:tp_selftest: tracepoint programs (tp_btf, tracepoint, raw_tp) that
  * exist on the x86 CI kernel as on the pKVM host, measuring something a
  * test can count exactly: getpid(2) calls of the recording process and its
- * children, and device interrupt handlers. It exercises the loader, the
+ * direct children, and device interrupt handlers. It exercises the loader, the
  * per-CPU histogram merge and the ring buffer where fentry and kprobes are
  * not available.
  */

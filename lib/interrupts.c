@@ -62,6 +62,7 @@ static void classify(struct irq_line *l)
 static int parse_line(char *line, int nr_cpus, struct irq_line *l)
 {
 	char *p = line;
+	char *dash;
 	char *tok;
 	char *end;
 	int i;
@@ -92,9 +93,16 @@ static int parse_line(char *line, int nr_cpus, struct irq_line *l)
 	tok = strtok_r(NULL, " \t", &end);
 	if (tok)
 		snprintf(l->hwirq, sizeof(l->hwirq), "%s", tok);
-	tok = strtok_r(NULL, " \t", &end);
-	if (tok)
-		snprintf(l->trigger, sizeof(l->trigger), "%s", tok);
+	/* x86 (and generic irq with IRQ_DOMAIN_HIERARCHY off) print "5-edge" as one column */
+	dash = strchr(l->hwirq, '-');
+	if (dash && dash != l->hwirq) {
+		*dash = '\0';
+		snprintf(l->trigger, sizeof(l->trigger), "%s", dash + 1);
+	} else {
+		tok = strtok_r(NULL, " \t", &end);
+		if (tok)
+			snprintf(l->trigger, sizeof(l->trigger), "%s", tok);
+	}
 	if (end)
 		snprintf(l->action, sizeof(l->action), "%s", strim(end));
 	classify(l);

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 ITSPERF=$ROOT/build/x86_64/itsperf
 RUNS=${DEMO_RUNS:-5}
-BOOTS=${DEMO_BOOTS:-3}
+BOOTS=${DEMO_BOOTS:-5}
 RATES=${DEMO_RATES:-200,500,1000,0}
 KERNEL=${DEMO_KERNEL:-6.12}
 OUT=${DEMO_OUT:-$ROOT/demo-out/$(date +%Y%m%d-%H%M%S)}
@@ -45,7 +45,7 @@ for rev in $REVS; do
 	mode=${rev#*:}
 	step "$label: quick suite x$RUNS and rate sweep ($RATES) in one boot, mode $mode"
 	"$ITSPERF" vm --kernel "$KERNEL" --mode "$mode" --out "$OUT" --timeout 1200 -- sh -c "
-		itsperf run --label $label --suite quick --runs $RUNS -o /out/runs \
+		itsperf run --label $label --suite quick --runs $RUNS --samples -o /out/runs \
 			--device $GUEST_DEV --blockdev /dev/vda &&
 		itsperf run --label $label --suite quick --runs 1 --rate $RATES \
 			--workloads affinity -o /out/rates" 2>&1 | tee "$OUT/logs/$label.log" |

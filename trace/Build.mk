@@ -19,3 +19,24 @@ kallsyms: $(X86)/itsperf $(A64)/itsperf
 	$(Q)for k in 6.12 6.1; do \
 		$(X86)/itsperf boot-args --kernel $$k -v > /dev/null || exit 1; \
 	done
+
+# Test helper: what a result run holds, for the integration tests' shell
+# scripts (trace/tools is not part of itsperf).
+TRACE_QUERY	:= $(X86)/trace/tools/trace_query
+$(TRACE_QUERY): $(X86)/trace/tools/trace_query.o $(filter-out $(X86)/itsperf.o,$(X86_OBJS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -o $@ $^ $(LIBS)
+
+-include $(X86)/trace/tools/trace_query.d
+
+TEST_DEPS	+= $(TRACE_QUERY)
+
+# make bench: ns per recorded event through the collector's tracefs path
+TRACE_BENCH	:= $(X86)/trace/tools/trace_bench
+$(TRACE_BENCH): $(X86)/trace/tools/trace_bench.o $(filter-out $(X86)/itsperf.o,$(X86_OBJS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -o $@ $^ $(LIBS)
+
+-include $(X86)/trace/tools/trace_bench.d
+
+BENCH_DEPS	+= $(TRACE_BENCH) $(TRACE_QUERY)

@@ -75,10 +75,16 @@ static int cmp_rec(const void *a, const void *b)
 	return (int)x->ret - (int)y->ret;
 }
 
-/* the context a record ran in: per CPU, and within it hardirq separately */
+/*
+ * The context a record ran in: the task (it may migrate between entry and
+ * return: kvm_arch_init sleeps), or the CPU for interrupt context (the
+ * IPI that runs _kvm_host_prot_finalize on a remote CPU) and for idle.
+ */
 static int ctx_of(const struct boot_rec *r)
 {
-	return r->cpu * 2 + !!(r->flags & FP_FLAG_HARDIRQ);
+	if ((r->flags & FP_FLAG_HARDIRQ) || r->pid <= 0)
+		return -(r->cpu * 2 + 1 + !!(r->flags & FP_FLAG_HARDIRQ));
+	return r->pid;
 }
 
 static void add_span(struct boot_result *res, const struct boot_rec *e, const struct boot_rec *r)

@@ -56,6 +56,7 @@ struct boot_rec {
 	uint64_t ts; /* ns, trace clock */
 	enum boot_kind kind;
 	int cpu;
+	int pid; /* the task; 0: idle */
 	bool ret;
 	uint8_t flags; /* common_flags: irqs-off 0x01, hardirq 0x08 */
 };

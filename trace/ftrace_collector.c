@@ -10,9 +10,10 @@
  * Aggregation, where each number comes from:
  *   count.cmd.<CMD>                 hist trigger on cmd_send keyed by builder.sym
  *                                   (in kernel, no buffer involved)
- *   cmd_latency.{total,queue_wait,completion_wait}.<CMD>
- *                                   raw kprobe/kretprobe records read back with
- *                                   tracefs_iterate_raw_events + libtraceevent,
+ *   cmd_latency.<part>.<CMD>       part: total, queue_wait, locked, build_post,
+ *                                   completion_wait, unaccounted (ftrace_pair.h)
+ *                                   raw kprobe/kretprobe records read back from
+ *                                   trace_pipe_raw + libtraceevent (kbuffer, tep),
  *                                   paired per execution context (ftrace_pair.c)
  *   hvc.<probe>, lock_hold.<probe>, irq_path.<probe>
  *                                   same, for the other probes' call durations
@@ -101,6 +102,7 @@ struct ftrace_priv {
 	uint64_t records;
 	uint64_t not_kept;
 	uint64_t missed; /* lost records reported by the buffer */
+	uint64_t unknown; /* records of events the handle lacks */
 	pthread_t reader;
 	bool reader_running;
 	volatile int reader_stop;
@@ -117,7 +119,6 @@ struct ftrace_priv {
 	struct fp_result pr;
 	bool paired;
 	bool raw_samples;
-	bool suffix;
 	/* EL2 events, where the kernel has pKVM hypervisor tracing */
 	struct hyp_session *hyp;
 	const char *hyp_why;
@@ -146,6 +147,19 @@ static const char *span_prefix(enum probe_area a)
 	default:
 		return probe_area_name(a);
 	}
+}
+
+/*
+ * The hvc.<path> names the BPF collector uses (bpf/hvc_path.c) for the
+ * probes whose logical name differs, so both sources line up in a run.
+ */
+static const char *hvc_path_name(const char *probe)
+{
+	if (!strcmp(probe, "its_hyp_setup"))
+		return "its_setup";
+	if (!strcmp(probe, "its_staging_commit"))
+		return "its_cmd";
+	return probe;
 }
 
 /* probes this collector does not set up at run time, and why */
@@ -319,7 +333,7 @@ static void free_priv(struct ftrace_priv *priv)
 
 static void map_event(struct ftrace_priv *priv, const char *name, int code)
 {
-	struct tep_event *ev = tep_find_event_by_name(priv->tep, ITSPERF_EVENT_GROUP, name);
+	struct tep_event *ev = tfs_tep_ensure(priv->tep, ITSPERF_EVENT_GROUP, name);
 
 	if (!ev)
 		return;
@@ -396,7 +410,7 @@ static int ftrace_init(struct collector *c, const struct collector_opts *o)
 		fp->lp = &logical_probes[i];
 		fp->role = role_of(fp->lp);
 		snprintf(fp->metric, sizeof(fp->metric), "%s.%s", span_prefix(fp->lp->area),
-			 fp->lp->name);
+			 fp->lp->area == AREA_HVC ? hvc_path_name(fp->lp->name) : fp->lp->name);
 		priv->defs[i].metric = fp->metric;
 		priv->defs[i].role = fp->role;
 		if (o && o->probes)
@@ -456,6 +470,10 @@ static int record_cb(struct tep_event *ev, struct tep_record *rec, int cpu, void
 	struct fprobe *fp;
 	int code;
 
+	if (!ev) {
+		priv->unknown++;
+		return 0;
+	}
 	if (ev->id < 0 || ev->id >= priv->nr_idmap || (code = priv->idmap[ev->id]) < 0)
 		return 0;
 	priv->records++;
@@ -503,7 +521,7 @@ static void *reader_main(void *arg)
 	while (!priv->reader_stop) {
 		struct timespec ts = { 0, FTRACE_DRAIN_NS };
 
-		tfs_read_raw(priv->tep, priv->inst, record_cb, priv);
+		tfs_read_raw_pages(priv->tep, priv->inst, record_cb, priv, NULL);
 		nanosleep(&ts, NULL);
 	}
 	priv->reader_cpu_ns += thread_cpu_ns() - t0;
@@ -568,6 +586,13 @@ static int ftrace_stop(struct collector *c)
 	priv->t_stop = now_ns();
 	tracefs_trace_off(priv->inst);
 	pause_hists(priv);
+	/* no more hits: kprobe_profile's counts then match what was recorded */
+	for (i = 0; i < priv->nr; i++) {
+		if (!priv->p[i].attached)
+			continue;
+		tracefs_event_disable(priv->inst, ITSPERF_EVENT_GROUP, priv->p[i].entry_ev);
+		tracefs_event_disable(priv->inst, ITSPERF_EVENT_GROUP, priv->p[i].ret_ev);
+	}
 	if (priv->hist_ok && priv->cmd_send >= 0) {
 		const char *ev = priv->p[priv->cmd_send].entry_ev;
 
@@ -585,7 +610,7 @@ static int ftrace_stop(struct collector *c)
 		priv->reader_running = false;
 	}
 	t0 = thread_cpu_ns();
-	tfs_read_raw(priv->tep, priv->inst, record_cb, priv);
+	tfs_read_raw_pages(priv->tep, priv->inst, record_cb, priv, NULL);
 	priv->reader_cpu_ns += thread_cpu_ns() - t0;
 	tfs_buffer_stats(priv->inst, &priv->bstats);
 	return 0;
@@ -614,10 +639,13 @@ static const char *part_desc(enum fp_part p)
 	case FP_PART_QUEUE_WAIT:
 		return "time in its_allocate_entry (command slot + SYNC slot) within one send";
 	case FP_PART_LOCKED:
-		return "total minus queue_wait and completion_wait: its->lock taken, command and "
-		       "SYNC built, GITS_CWRITER posted";
+		return "send entry to completion-wait entry: its->lock held (queue_wait + build_post)";
+	case FP_PART_BUILD_POST:
+		return "locked minus queue_wait: command and SYNC built, GITS_CWRITER posted";
 	case FP_PART_COMPLETION:
 		return "time in its_wait_for_range_completion within one send";
+	case FP_PART_UNACCOUNTED:
+		return "completion-wait return to send return, plus the nested probes' own cost";
 	default:
 		return "function entry to return";
 	}
@@ -636,31 +664,13 @@ static const char *area_of_metric(const char *name)
 
 /*
  * Metric names are shared with the BPF collector where both measure the same
- * thing. When both ran in one run the names collide: ftrace's then carry
- * the suffix ":ftrace" (decided once, at the first collision).
+ * thing; when both ran in one run, result_add_metric() keeps the first
+ * writer's plain name and stores ftrace's as <name>:ftrace.
  */
-static int add_metric(struct ftrace_priv *priv, struct result_run *r, struct metric_desc *d,
-		      const struct hist *h, const uint64_t *v, size_t n, double value)
+static int add_metric(struct result_run *r, struct metric_desc *d, const struct hist *h,
+		      const uint64_t *v, size_t n, double value)
 {
-	const char *plain = d->name;
-	char *name = NULL;
-	int ret;
-
-	for (;;) {
-		if (priv->suffix) {
-			name = xasprintf("%s:ftrace", plain);
-			d->name = name;
-		}
-		ret = h ? result_add_metric(r, d, h, v, n) : result_add_value(r, d, value);
-		d->name = plain;
-		free(name);
-		if (!ret || priv->suffix)
-			return ret;
-		warn_msg("ftrace: metric %s already in this run (another collector): ftrace's "
-			 "metrics are stored as <name>:ftrace",
-			 plain);
-		priv->suffix = true;
-	}
+	return h ? result_add_metric(r, d, h, v, n) : result_add_value(r, d, value);
 }
 
 static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool samples)
@@ -686,7 +696,7 @@ static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool 
 		if (!s->n)
 			continue;
 		hist_from(&h, s->v, s->n);
-		add_metric(priv, r, &d, &h, samples ? s->v : NULL, samples ? s->n : 0, 0);
+		add_metric(r, &d, &h, samples ? s->v : NULL, samples ? s->n : 0, 0);
 		hist_free(&h);
 	}
 }
@@ -739,7 +749,7 @@ static void emit_counts(struct ftrace_priv *priv, struct result_run *r, struct j
 		};
 
 		snprintf(name, sizeof(name), "count.cmd.%s", cmd);
-		add_metric(priv, r, &d, NULL, NULL, 0, (double)json_object_get_int64(val));
+		add_metric(r, &d, NULL, NULL, 0, (double)json_object_get_int64(val));
 	}
 }
 
@@ -837,6 +847,7 @@ static struct json_object *overhead_json(struct ftrace_priv *priv)
 	struct json_object *o = json_object_new_object();
 	struct json_object *kp = json_object_new_object();
 	double secs = (priv->t_stop - priv->t_start) / 1e9;
+	uint64_t hits = 0;
 	int i;
 
 	json_object_object_add(o, "events", json_object_new_int64(priv->records));
@@ -845,6 +856,7 @@ static struct json_object *overhead_json(struct ftrace_priv *priv)
 			       json_object_new_int64(priv->missed + priv->bstats.overrun +
 						     priv->bstats.dropped + priv->not_kept));
 	json_object_object_add(o, "records_not_kept", json_object_new_int64(priv->not_kept));
+	json_object_object_add(o, "records_unknown_event", json_object_new_int64(priv->unknown));
 	json_object_object_add(o, "records_lost_reported", json_object_new_int64(priv->missed));
 	json_object_object_add(o, "buffer_overrun", json_object_new_int64(priv->bstats.overrun));
 	json_object_object_add(o, "buffer_dropped", json_object_new_int64(priv->bstats.dropped));
@@ -869,8 +881,13 @@ static struct json_object *overhead_json(struct ftrace_priv *priv)
 		json_object_object_add(e, "ret_hits", json_object_new_int64(h[1]));
 		json_object_object_add(e, "ret_misses", json_object_new_int64(m[1]));
 		json_object_object_add(kp, fp->lp->name, e);
+		hits += h[0] + h[1];
 	}
 	json_object_object_add(o, "kprobes", kp);
+	/* every probe hit must have become a record read back */
+	json_object_object_add(o, "kprobe_hits", json_object_new_int64(hits));
+	json_object_object_add(o, "records_match_hits",
+			       json_object_new_boolean(hits == priv->records));
 	json_object_object_add(o, "pairing_unmatched_returns",
 			       json_object_new_int64(priv->pr.unmatched_returns));
 	json_object_object_add(o, "pairing_lost_returns",

@@ -13,6 +13,7 @@ struct frame {
 	uint64_t arg;
 	uint64_t queue_wait;
 	uint64_t completion_wait;
+	uint64_t wait_start; /* first completion-wait entry, 0 if none */
 	int probe;
 };
 
@@ -147,7 +148,9 @@ static const int *cmd_series(struct pairer *p, uint64_t builder)
 		[FP_PART_TOTAL] = "total",
 		[FP_PART_QUEUE_WAIT] = "queue_wait",
 		[FP_PART_LOCKED] = "locked",
+		[FP_PART_BUILD_POST] = "build_post",
 		[FP_PART_COMPLETION] = "completion_wait",
+		[FP_PART_UNACCOUNTED] = "unaccounted",
 	};
 	struct cmd_cache *c;
 	char cmd[64];
@@ -209,17 +212,27 @@ static void on_return(struct pairer *p, struct ctx_state *st, const struct fp_ev
 			p->res->unattributed_parts++;
 		else if (def->role == FP_QUEUE_ALLOC)
 			cmd->queue_wait += dur;
-		else
+		else {
 			cmd->completion_wait += dur;
+			if (!cmd->wait_start)
+				cmd->wait_start = fr->ts;
+		}
 		break;
 	case FP_CMD_SEND: {
 		const int *s = cmd_series(p, fr->arg);
-		uint64_t waits = fr->queue_wait + fr->completion_wait;
+		uint64_t locked = fr->wait_start > fr->ts ? fr->wait_start - fr->ts : dur;
+		uint64_t qw = fr->queue_wait;
+		uint64_t cw = fr->completion_wait;
 
+		if (locked > dur)
+			locked = dur;
 		series_add(&p->res->s[s[FP_PART_TOTAL]], dur);
-		series_add(&p->res->s[s[FP_PART_QUEUE_WAIT]], fr->queue_wait);
-		series_add(&p->res->s[s[FP_PART_LOCKED]], dur > waits ? dur - waits : 0);
-		series_add(&p->res->s[s[FP_PART_COMPLETION]], fr->completion_wait);
+		series_add(&p->res->s[s[FP_PART_QUEUE_WAIT]], qw);
+		series_add(&p->res->s[s[FP_PART_LOCKED]], locked);
+		series_add(&p->res->s[s[FP_PART_BUILD_POST]], locked > qw ? locked - qw : 0);
+		series_add(&p->res->s[s[FP_PART_COMPLETION]], cw);
+		series_add(&p->res->s[s[FP_PART_UNACCOUNTED]],
+			   dur > locked + cw ? dur - locked - cw : 0);
 		break;
 	}
 	case FP_SPAN:

@@ -52,16 +52,25 @@ struct fp_event {
 #define FP_FLAG_NMI 0x40
 
 /*
- * The parts of one command add up to its total:
- *   total = queue_wait + locked + completion_wait
- * locked is the rest: taking its->lock, building the command and the SYNC,
- * posting (GITS_CWRITER), unlocking, plus the nested probes' own cost.
+ * The parts of one command, named and defined as the BPF collector's
+ * (bpf/cmd_latency.h) so that both land side by side in a run:
+ *   total            send entry -> send return
+ *   queue_wait       time in its_allocate_entry (command slot + SYNC slot)
+ *   locked           send entry -> completion-wait entry (its->lock held:
+ *                    queue_wait + build_post)
+ *   build_post       locked - queue_wait: command and SYNC built, CWRITER posted
+ *   completion_wait  time in its_wait_for_range_completion
+ *   unaccounted      total - locked - completion_wait (completion-wait return
+ *                    -> send return, plus the probes' own cost)
+ * so total = queue_wait + build_post + completion_wait + unaccounted.
  */
 enum fp_part {
-	FP_PART_TOTAL, /* cmd_latency.total.<CMD> */
-	FP_PART_QUEUE_WAIT, /* cmd_latency.queue_wait.<CMD> */
-	FP_PART_LOCKED, /* cmd_latency.locked.<CMD> */
-	FP_PART_COMPLETION, /* cmd_latency.completion_wait.<CMD> */
+	FP_PART_TOTAL,
+	FP_PART_QUEUE_WAIT,
+	FP_PART_LOCKED,
+	FP_PART_BUILD_POST,
+	FP_PART_COMPLETION,
+	FP_PART_UNACCOUNTED,
 	FP_NR_CMD_PARTS,
 	FP_PART_SPAN = FP_NR_CMD_PARTS, /* a probe's own metric */
 };

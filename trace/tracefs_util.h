@@ -96,6 +96,11 @@ bool tfs_function_traceable(const char *sym);
 
 /* tep handle with the given systems' formats (NULL-terminated list) */
 struct tep_handle *tfs_tep_for(const char *const *systems);
+/*
+ * The event from tep, parsed from its format file if the handle lacks it
+ * (eventfs readdir was seen to leave events out); NULL if it does not exist.
+ */
+struct tep_event *tfs_tep_ensure(struct tep_handle *tep, const char *system, const char *event);
 
 /*
  * Create a kprobe (ret = false) or kretprobe dynamic event <group>/<event>
@@ -149,6 +154,18 @@ int tfs_hist_read(struct tracefs_instance *inst, const char *system, const char 
 /* read (consume) every record in inst's buffers, in timestamp order */
 int tfs_read_raw(struct tep_handle *tep, struct tracefs_instance *inst,
 		 int (*cb)(struct tep_event *, struct tep_record *, int, void *), void *ctx);
+/*
+ * The same, reading per_cpu/cpuN/trace_pipe_raw page by page with plain
+ * read() and libtraceevent's kbuffer, merging CPUs by timestamp. For a
+ * buffer nobody writes to any more (the boot trace): libtracefs 1.6.4's
+ * iterator was seen to skip a record there. nr_records counts every record
+ * read; a record of an event the handle does not know reaches cb with ev
+ * NULL (eventfs was seen to lose an event's directory while the event
+ * lived on: see boot_collect.c).
+ */
+int tfs_read_raw_pages(struct tep_handle *tep, struct tracefs_instance *inst,
+		       int (*cb)(struct tep_event *, struct tep_record *, int, void *), void *ctx,
+		       uint64_t *nr_records);
 /* a numeric field of a record, false if the event has no such field */
 bool tfs_field_u64(struct tep_event *ev, struct tep_record *rec, const char *name, uint64_t *val);
 

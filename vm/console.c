@@ -41,7 +41,8 @@ static void out_write(struct console *c, const char *buf, size_t len)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return; /* stdout gone (closed pipe): keep draining the guest */
+			c->out_closed = true; /* e.g. `| head`: the run stops */
+			return;
 		}
 		buf += r;
 		len -= r;

@@ -681,6 +681,7 @@ static void show_file(const char *path, const char *what)
 struct pump_result {
 	bool timed_out;
 	bool stopped;
+	bool out_closed;
 	int qemu_status;
 };
 
@@ -699,6 +700,10 @@ static void pump_console(struct vm_run *r, int fd, struct console *con, uint64_t
 	for (;;) {
 		if (itsperf_stop) {
 			res->stopped = true;
+			break;
+		}
+		if (con->out_closed) {
+			res->out_closed = true;
 			break;
 		}
 		if (now_ns() >= deadline) {
@@ -721,7 +726,7 @@ static void pump_console(struct vm_run *r, int fd, struct console *con, uint64_t
 		console_feed(con, buf, n);
 	}
 	console_finish(con);
-	if (!res->stopped && !res->timed_out && r->qemu > 0) {
+	if (!res->stopped && !res->timed_out && !res->out_closed && r->qemu > 0) {
 		/* EOF: QEMU is exiting; give it a moment, then make sure */
 		uint64_t end = now_ns() + 5000000000ull;
 
@@ -758,6 +763,11 @@ static int outcome(const struct vm_opts *o, const struct console *con,
 	if (res->stopped) {
 		err_msg("interrupted: QEMU stopped");
 		return 128 + (itsperf_stop_signal ? itsperf_stop_signal : SIGINT);
+	}
+	if (res->out_closed) {
+		/* as a pipeline producer would, without leaving QEMU behind */
+		debug_msg("stdout closed: QEMU stopped");
+		return 128 + SIGPIPE;
 	}
 	if (con->mode_mismatch) {
 		msg = xasprintf("requested --mode %s, but the kernel reached '%s'%s; COMMAND was "
@@ -1155,6 +1165,8 @@ int cmd_vm(int argc, char **argv)
 	pick_kmods(&mods, paths.build, &k);
 
 	install_stop_handlers();
+	/* a closed stdout is noticed as EPIPE, and the run stopped cleanly */
+	signal(SIGPIPE, SIG_IGN);
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
 	remove_stale_tmpdirs(tmp);

@@ -114,6 +114,7 @@ struct console {
 	FILE *log; /* every console line, \r stripped (console.log) */
 	FILE *boot_echo; /* boot-phase lines too, NULL unless -v */
 	int out_fd; /* COMMAND's output */
+	bool out_closed; /* writing it failed (EPIPE): nobody reads */
 	char line[4096]; /* current, not yet complete line */
 	size_t len;
 	size_t flushed; /* bytes of line[] already written to out_fd */

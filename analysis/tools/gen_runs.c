@@ -207,7 +207,9 @@ int main(int argc, char **argv)
 			hist_free(&h);
 		}
 		if (!nr_only) {
-			double achieved = (rate > 0 ? fmin(rate, cap) : cap) * factor / (1 + shift);
+			/* a slower run completes fewer commands: the same factor, inverted */
+			double achieved =
+				(rate > 0 ? fmin(rate, cap) : cap) / (factor * (1 + shift));
 
 			d = (struct metric_desc){ .name = "throughput.commands",
 						  .area = "throughput",

@@ -180,6 +180,27 @@ vm ownkernel --kernel "$(ls build/kernels/6.1/boot/vmlinuz-*)" --modules build/k
 check_eq "--kernel PATH --modules DIR: boots with its modules" "0 6.1.0-56-arm64" \
 	"$rc $(cat "$OUT/ownkernel.stdout")"
 
+# ---- no COMMAND: an interactive shell on a terminal (script(1) gives a pty) ----
+mkfifo "$OUT/tty.in"
+script -qec "'$ITSPERF' vm --out '$OUT/interactive'" /dev/null < "$OUT/tty.in" \
+	> "$OUT/interactive.log" 2>&1 &
+pid=$!
+exec 3> "$OUT/tty.in"
+for i in $(seq 300); do
+	grep -q 'itsperf-vm:/# ' "$OUT/interactive.log" && break
+	sleep 0.2
+done
+echo 'echo MARK-$((6*7)) $ITSPERF_PKVM_MODE' >&3
+sleep 1
+echo exit >&3
+wait $pid
+rc=$?
+exec 3>&-
+runs=$((runs + 1))
+check "interactive: the shell ran a command, exit powered off (exit $rc)" \
+	bash -c "test $rc = 0 && grep -q 'MARK-42 protected-hvhe' '$OUT/interactive.log'"
+check_nothing_left interactive
+
 # ---- failures: exit non-zero, say why, leave nothing ----
 t0=$SECONDS
 vm timeout --timeout 5 -- sleep 600

@@ -155,7 +155,7 @@ static void test_email_width(void **state __unused)
 				 "@v4-with-a-long-label", "@same", NULL),
 			 EXIT_FAIL);
 	out = output();
-	print_message("%s", out);
+	/* (the table itself: build/test-out/analysis/email.txt from the integration test) */
 	assert_true(max_width(out) <= 72);
 	/* four revisions side by side, the fifth in a second table */
 	assert_non_null(strstr(out, "base        v1        v2        v3  ~g-label"));

@@ -278,6 +278,15 @@ static void test_kernel_log(void **state __unused)
 					"ITS@0x00000000080a0000: allocated 8192 Devices\n"
 					"kvm [1]: GICv4 support disabled\n"
 					"kvm [1]: Protected nVHE mode initialized successfully\n";
+	/* 6.12 under QEMU gic-version=4, as printed (console of the bench tests) */
+	static const char log_v4[] =
+		"[    0.000000] GICv3: GICv3 features: 16 PPIs\n"
+		"[    0.000000] GICv3: GICv4 features: \n"
+		"[    0.000000] ITS [mem 0x08080000-0x0809ffff]\n"
+		"[    0.000000] ITS@0x0000000008080000: Single VMOVP capable\n"
+		"[    0.000000] ITS: Enabling GICv4 support\n"
+		"[    1.769903] kvm [1]: GICv4 support enabled\n"
+		"[    1.9] kvm [1]: Protected nVHE mode initialized successfully\n";
 	static const char log_nvhe[] = "kvm [1]: Hyp mode (nVHE) initialized successfully\n";
 	static const char log_vhe[] = "kvm [1]: VHE mode initialized successfully\n";
 	struct log_facts f;
@@ -290,10 +299,19 @@ static void test_kernel_log(void **state __unused)
 	assert_string_equal(f.mode, "protected-nvhe");
 	assert_int_equal(f.gic, 4);
 	assert_int_equal(f.nr_its, 2);
+	parse_kernel_log(log_v4, &f);
+	assert_int_equal(f.gic, 4);
+	assert_int_equal(f.nr_its, 1);
+	assert_string_equal(f.mode, "protected-nvhe");
 	parse_kernel_log(log_nvhe, &f);
 	assert_string_equal(f.mode, "nvhe");
 	parse_kernel_log(log_vhe, &f);
 	assert_string_equal(f.mode, "vhe");
+	/* 6.12 spells the unprotected modes "%s%sVHE mode": not to be read as VHE */
+	parse_kernel_log("[    0.1] kvm [1]: Hyp nVHE mode initialized successfully\n", &f);
+	assert_string_equal(f.mode, "nvhe");
+	parse_kernel_log("[    0.1] kvm [1]: Hyp hVHE mode initialized successfully\n", &f);
+	assert_string_equal(f.mode, "hvhe");
 	parse_kernel_log("", &f);
 	assert_null(f.mode);
 	assert_int_equal(f.gic, 0);

@@ -75,6 +75,25 @@ static void test_irq_61(void **state __unused)
 	irq_table_free(&t);
 }
 
+/* x86 prints hwirq and trigger as one column */
+static void test_irq_x86(void **state __unused)
+{
+	static const char x86[] = "           CPU0       CPU1\n"
+				  " 26:          0         14  IO-APIC   4-edge      ttyS0\n"
+				  " 40:          3          0  PCI-MSIX-0000:00:03.0   1-edge      virtio0-req.0\n";
+	const struct irq_line *l;
+	struct irq_table t;
+
+	assert_int_equal(irq_table_parse(x86, &t), 0);
+	l = irq_table_find(&t, 26);
+	assert_string_equal(l->hwirq, "4");
+	assert_string_equal(l->trigger, "edge");
+	assert_string_equal(l->action, "ttyS0");
+	assert_int_equal(irq_table_find(&t, 40)->its, ITS_LABEL_NONE);
+	assert_string_equal(irq_table_find(&t, 40)->action, "virtio0-req.0");
+	irq_table_free(&t);
+}
+
 static void test_irq_garbage(void **state __unused)
 {
 	struct irq_table t;
@@ -181,6 +200,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_irq_612),
 		cmocka_unit_test(test_irq_61),
+		cmocka_unit_test(test_irq_x86),
 		cmocka_unit_test(test_irq_garbage),
 		cmocka_unit_test(test_ksyms_and_probes),
 		cmocka_unit_test(test_parsers),

@@ -117,6 +117,57 @@ static void test_instance_raw_events(void **state __unused)
 	tep_free(tep);
 }
 
+/*
+ * Both readers against the kernel's own count, over many pages: the page
+ * reader (tfs_read_raw_pages) is what boot-collect and the collector use.
+ */
+static void check_reader(bool pages, long n)
+{
+	struct count_ctx c = { 0 };
+	struct tfs_buffer_stats st;
+	struct tracefs_instance *inst;
+	struct tep_handle *tep;
+	uint64_t all = 0;
+	long i;
+
+	inst = tfs_instance_create_own(pages ? "pages" : "iter");
+	assert_non_null(inst);
+	tep = tfs_tep_for(sys_syscalls);
+	assert_non_null(tep);
+	c.id = tep_find_event_by_name(tep, "syscalls", "sys_enter_getpid")->id;
+	c.pid = (pid_t)syscall(SYS_gettid);
+	tracefs_instance_set_buffer_size(inst, 4096, -1);
+	enable_getpid(inst, c.pid);
+	tracefs_trace_on(inst);
+	for (i = 0; i < n; i++)
+		syscall(SYS_getpid);
+	tracefs_trace_off(inst);
+	assert_int_equal(tfs_buffer_stats(inst, &st), 0);
+	assert_int_equal(st.entries, n);
+	if (pages) {
+		assert_int_equal(tfs_read_raw_pages(tep, inst, count_cb, &c, &all), 0);
+		assert_int_equal(all, n);
+	} else {
+		assert_int_equal(tfs_read_raw(tep, inst, count_cb, &c), 0);
+	}
+	assert_int_equal(c.n, n);
+	tfs_instance_remove(inst);
+	tep_free(tep);
+}
+
+static void test_page_reader(void **state __unused)
+{
+	NEED_TRACING();
+	check_reader(true, 1000);
+	check_reader(true, 50000);
+}
+
+static void test_iter_reader_many_pages(void **state __unused)
+{
+	NEED_TRACING();
+	check_reader(false, 50000);
+}
+
 static void test_buffer_stats(void **state __unused)
 {
 	struct tfs_buffer_stats st;
@@ -301,6 +352,8 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_instance_raw_events),
 		cmocka_unit_test(test_buffer_stats),
+		cmocka_unit_test(test_page_reader),
+		cmocka_unit_test(test_iter_reader_many_pages),
 		cmocka_unit_test(test_sigterm_cleanup),
 		cmocka_unit_test(test_leftover_cleanup),
 		cmocka_unit_test(test_kprobe_missing),

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -502,6 +503,24 @@ static void test_console(void **state __unused)
 	}
 }
 
+/* nobody reads COMMAND's output any more (`| head`): noticed, not fatal */
+static void test_console_closed_stdout(void **state __unused)
+{
+	struct console c;
+	int pfd[2];
+
+	assert_int_equal(pipe(pfd), 0);
+	close(pfd[0]);
+	signal(SIGPIPE, SIG_IGN);
+	console_init(&c, "n0nce", pfd[1], NULL, NULL);
+	console_feed(&c, BOOT, strlen(BOOT));
+	assert_false(c.out_closed); /* the boot log is not COMMAND's output */
+	console_feed(&c, "line\n", 5);
+	assert_true(c.out_closed);
+	console_free(&c);
+	close(pfd[1]);
+}
+
 /* ---- mode lines ---- */
 
 static void test_pkvm_mode(void **state __unused)
@@ -705,11 +724,17 @@ static void test_guest_info(void **state __unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shell_quote),    cmocka_unit_test(test_cpio_writer),
-		cmocka_unit_test(test_modinfo_parse),  cmocka_unit_test(test_elf_modinfo),
-		cmocka_unit_test(test_module_names),   cmocka_unit_test(test_kmod_resolve),
-		cmocka_unit_test(test_debian_modules), cmocka_unit_test(test_console),
-		cmocka_unit_test(test_pkvm_mode),      cmocka_unit_test(test_qemu_argv),
+		cmocka_unit_test(test_shell_quote),
+		cmocka_unit_test(test_cpio_writer),
+		cmocka_unit_test(test_modinfo_parse),
+		cmocka_unit_test(test_elf_modinfo),
+		cmocka_unit_test(test_module_names),
+		cmocka_unit_test(test_kmod_resolve),
+		cmocka_unit_test(test_debian_modules),
+		cmocka_unit_test(test_console),
+		cmocka_unit_test(test_console_closed_stdout),
+		cmocka_unit_test(test_pkvm_mode),
+		cmocka_unit_test(test_qemu_argv),
 		cmocka_unit_test(test_guest_info),
 	};
 
