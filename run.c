@@ -166,7 +166,8 @@ static void usage(FILE *f)
 		"                         one run folder per rate (default: flat out)\n"
 		"  -o, --output DIR       results go to DIR/<label>/ (default ./itsperf-results)\n"
 		"  -e, --collectors LIST  collectors (default: every one registered)\n"
-		"  -d, --device BDF       PCI device for the rebind workload (repeatable)\n"
+		"  -d, --device BDF       PCI device for the rebind workload (repeatable); 'all':\n"
+		"                         one pass over every device the guard allows\n"
 		"  -b, --blockdev DEV     block device for the msi workload (read-only)\n"
 		"  -w, --workloads LIST   only these workloads of the suite\n"
 		"      --samples          keep raw per-event samples\n"
@@ -441,6 +442,18 @@ static void add_expected(struct run_ctx *ctx, const struct bench_result *br)
 	add_counts(ctx->expected_max, &br->total_max);
 }
 
+/* commands of the run phase, SYNC aside (no collector sees it as a command of its own) */
+static uint64_t run_commands(const struct bench_result *br)
+{
+	uint64_t n = 0;
+	int t;
+
+	for (t = 0; t < NR_ITS_CMDS; t++)
+		if (t != ITS_CMD_SYNC)
+			n += br->expected[BENCH_PHASE_RUN].n[t];
+	return n;
+}
+
 /* a workload's distributions become metrics; hvc and vcpu are hypercall paths */
 static void add_bench_metrics(struct result_run *r, const char *workload,
 			      const struct bench_result *br)
@@ -478,6 +491,21 @@ static void add_bench_metrics(struct result_run *r, const char *workload,
 		result_add_value(r, &d, br->ops / br->duration_s);
 		free(name);
 	}
+	if (br->duration_s > 0 && run_commands(br)) {
+		char *name = xasprintf("throughput.commands.%s", workload);
+		struct metric_desc d = {
+			.name = name,
+			.area = "throughput",
+			.unit = "cmd/s",
+			.kind = METRIC_THROUGHPUT,
+			.source = "bench",
+			.desc = "ITS commands (SYNC aside) the run phase caused per second, by the "
+				"workload's own count",
+		};
+
+		result_add_value(r, &d, run_commands(br) / br->duration_s);
+		free(name);
+	}
 }
 
 static int run_phase(struct run_ctx *ctx, struct result_run *r, const struct suite_phase *ph,
@@ -500,6 +528,9 @@ static int run_phase(struct run_ctx *ctx, struct result_run *r, const struct sui
 	if (ph->needs_device) {
 		for (i = 0; i < o->nr_devices; i++)
 			bo.devices[bo.nr_devices++] = o->devices[i];
+		/* -d all: one pass over every device the guard allows (bench/rebind.c) */
+		if (o->nr_devices == 1 && !strcmp(o->devices[0], "all"))
+			bo.ops = 0;
 	} else if (ph->needs_blockdev) {
 		bo.devices[bo.nr_devices++] = o->blockdev;
 	}

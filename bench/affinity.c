@@ -10,7 +10,12 @@
  * MOVI is counted only when the effective CPU really changed.
  *
  * Interrupts are taken from /proc/interrupts (both ITS label formats, see
- * lib/interrupts.h) and used round-robin. Managed interrupts (multi-queue
+ * lib/interrupts.h) and used round-robin. With --jobs J, J threads, each
+ * pinned to its own CPU of --cpus, move disjoint sets of them (interrupt i
+ * belongs to thread i mod J) at once: the kernel sends each MOVI from the
+ * writer's CPU (its_set_affinity() runs in the write), so J CPUs contend
+ * for its->lock and the command queue; the summary counts the moves and the
+ * commands per sending CPU (expected_commands_by_cpu, ops_by_cpu). Managed interrupts (multi-queue
  * block devices spread over CPUs) and non-balanceable ones cannot be moved
  * from userspace: their smp_affinity is read-only and a write returns EIO;
  * they are skipped with the reason. The original smp_affinity_list of every
@@ -43,10 +48,25 @@ struct aff_irq {
 struct aff_state {
 	struct aff_irq *irqs;
 	int nr;
-	int live;
-	uint64_t *moves_to; /* per target CPU */
+	int live; /* atomic: workers kill their own interrupts */
+	int jobs;
+	uint64_t *moves_to; /* per target CPU (atomic) */
 	uint64_t *moves_from;
 	struct bench_metric *write_lat;
+};
+
+/* one --jobs thread: the interrupts i with i % jobs == k */
+struct aff_worker {
+	struct bench_ctx *c;
+	struct aff_state *s;
+	int k;
+	int cpu; /* pinned to it; -1 with one job (not pinned) */
+	int owned;
+	int live;
+	bool stuck; /* nothing of its own moved any more */
+	struct bench_metric lat;
+	pthread_t tid;
+	bool started;
 };
 
 static bool wanted(const struct bench_opts *o, int irq)
@@ -169,20 +189,22 @@ static int next_cpu(const struct bench_ctx *c, int cur)
 	return c->cpu_list[0] != cur ? c->cpu_list[0] : -1;
 }
 
-static void kill_irq(struct bench_ctx *c, struct aff_state *s, struct aff_irq *a, const char *fmt,
-		     const char *detail)
+static void kill_irq(struct aff_worker *w, struct aff_irq *a, const char *fmt, const char *detail)
 {
 	char item[160];
 
 	snprintf(item, sizeof(item), "irq %d %s", a->irq, a->label);
-	bench_skip(c, item, fmt, detail);
+	bench_skip(w->c, item, fmt, detail);
 	a->dead = true;
-	s->live--;
+	w->live--;
+	__atomic_fetch_sub(&w->s->live, 1, __ATOMIC_SEQ_CST);
 }
 
 /* one operation: move a to another CPU; true when a MOVI was sent */
-static bool move_irq(struct bench_ctx *c, struct aff_state *s, struct aff_irq *a)
+static bool move_irq(struct aff_worker *w, struct aff_irq *a)
 {
+	struct bench_ctx *c = w->c;
+	struct aff_state *s = w->s;
 	char path[64];
 	char cpu[16];
 	char *eff;
@@ -203,7 +225,7 @@ static bool move_irq(struct bench_ctx *c, struct aff_state *s, struct aff_irq *a
 	err = host_write(path, cpu);
 	if (err == -EIO || err == -EINVAL || err == -EPERM) {
 		/* nothing changed (6.1 keeps managed irqs' file writable and returns EIO) */
-		kill_irq(c, s, a,
+		kill_irq(w, a,
 			 "the kernel refused the affinity write (%s): managed or "
 			 "non-balanceable interrupt",
 			 strerror(-err));
@@ -211,17 +233,17 @@ static bool move_irq(struct bench_ctx *c, struct aff_state *s, struct aff_irq *a
 	}
 	if (err) {
 		bench_error(c, "irq %d: writing %s: %s", a->irq, cpu, strerror(-err));
-		kill_irq(c, s, a, "write failed: %s", strerror(-err));
+		kill_irq(w, a, "write failed: %s", strerror(-err));
 		return false;
 	}
 	/* the write returns after its_send_movi() waited for the command to complete */
-	bench_metric_add(s->write_lat, now_ns() - t0);
+	bench_metric_add(&w->lat, now_ns() - t0);
 	eff = host_read_str("/proc/irq/%d/effective_affinity_list", a->irq);
 	now = eff ? host_cpulist_single(eff) : -1;
 	free(eff);
 	if (now == a->cur || now < 0) {
 		if (++a->fails >= 2)
-			kill_irq(c, s, a, "%s",
+			kill_irq(w, a, "%s",
 				 "the write was accepted but the effective CPU did "
 				 "not change (the ITS driver kept it: NUMA/erratum "
 				 "restriction?)");
@@ -230,12 +252,13 @@ static bool move_irq(struct bench_ctx *c, struct aff_state *s, struct aff_irq *a
 	a->fails = 0;
 	if (now != target)
 		bench_note(c, "irq %d went to CPU %d, not %d as written", a->irq, now, target);
-	s->moves_from[a->cur]++;
-	s->moves_to[now]++;
+	__atomic_fetch_add(&s->moves_from[a->cur], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->moves_to[now], 1, __ATOMIC_RELAXED);
 	a->cur = now;
 	a->moves++;
-	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_MOVI, 1);
-	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_SYNC, 1);
+	/* its_set_affinity() runs in this write: the MOVI leaves from this (pinned) CPU */
+	bench_expect_on(c, BENCH_PHASE_RUN, ITS_CMD_MOVI, 1, w->cpu);
+	bench_expect_on(c, BENCH_PHASE_RUN, ITS_CMD_SYNC, 1, w->cpu);
 	return true;
 }
 
@@ -290,13 +313,99 @@ static const char *cpus_str(const struct bench_ctx *c)
 	return buf;
 }
 
+static void worker_loop(struct aff_worker *w)
+{
+	struct aff_state *s = w->s;
+	int idle = 0;
+	int i = w->k;
+
+	while (w->live && bench_next_op(w->c)) {
+		struct aff_irq *a;
+
+		/* round-robin over this worker's live interrupts */
+		do {
+			a = &s->irqs[i];
+			i += s->jobs;
+			if (i >= s->nr)
+				i = w->k;
+		} while (a->dead);
+		if (move_irq(w, a)) {
+			bench_op_done_on(w->c, w->cpu);
+			idle = 0;
+		} else {
+			bench_op_unclaim(w->c);
+			if (++idle > 4 * w->owned) {
+				w->stuck = true; /* nothing moves any more */
+				break;
+			}
+		}
+	}
+}
+
+static void *worker_fn(void *arg)
+{
+	struct aff_worker *w = arg;
+
+	if (bench_pin_to_cpu(w->cpu))
+		bench_note(w->c, "thread %d: cannot pin to CPU %d: %s", w->k, w->cpu,
+			   strerror(errno));
+	worker_loop(w);
+	return NULL;
+}
+
+/* the run phase: one loop here, or one pinned thread per job; -1 if stuck */
+static int run_workers(struct bench_ctx *c, struct aff_state *s)
+{
+	struct aff_worker *w = xcalloc(s->jobs, sizeof(*w));
+	struct bench_pressure *pr = NULL;
+	bool stuck = false;
+	int k, i;
+
+	for (k = 0; k < s->jobs; k++) {
+		w[k] = (struct aff_worker){ .c = c, .s = s, .k = k, .cpu = -1 };
+		if (s->jobs > 1)
+			w[k].cpu = bench_worker_cpu(c, k);
+		for (i = k; i < s->nr; i += s->jobs)
+			w[k].owned++;
+		w[k].live = w[k].owned;
+		bench_metric_init(&w[k].lat, "affinity_write", "ns", NULL);
+	}
+	if (bench_pressure_wanted(c, s->jobs))
+		pr = pressure_start(c);
+	bench_begin(c);
+	if (s->jobs == 1) {
+		worker_loop(&w[0]);
+	} else {
+		for (k = 0; k < s->jobs; k++) {
+			if (pthread_create(&w[k].tid, NULL, worker_fn, &w[k])) {
+				bench_error(c, "starting thread %d: %s", k, strerror(errno));
+				bench_abort(c, "error");
+				break;
+			}
+			w[k].started = true;
+		}
+		for (k = 0; k < s->jobs; k++)
+			if (w[k].started)
+				pthread_join(w[k].tid, NULL);
+	}
+	bench_end(c);
+	pressure_stop(c, pr);
+	for (k = 0; k < s->jobs; k++) {
+		bench_metric_merge(s->write_lat, &w[k].lat);
+		bench_metric_free(&w[k].lat);
+		stuck |= w[k].stuck;
+	}
+	free(w);
+	return !s->live || stuck ? -1 : 0;
+}
+
 static int affinity_run(struct bench_ctx *c)
 {
 	struct journal_restore_stats st;
 	struct aff_state s = { 0 };
+	int restore_cpu = -1;
 	int ret = EXIT_OK;
-	int idle = 0;
-	int i = 0;
+	cpu_set_t saved;
 
 	if (c->nr_cpus < 2) {
 		err_msg("bench affinity: needs at least two CPUs to move interrupts between "
@@ -325,39 +434,32 @@ static int affinity_run(struct bench_ctx *c)
 		bench_note(c,
 			   "irqbalance is running: it moves interrupts too, so a collector will "
 			   "count more MOVIs than this workload sent (stop it for exact counts)");
-	bench_line(c, "%d movable ITS interrupt(s), %d skipped, CPUs %s", s.live,
-		   (int)json_object_array_length(c->skipped), cpus_str(c));
-	bench_begin(c);
-	while (s.live && bench_next_op(c)) {
-		struct aff_irq *a;
-
-		/* round-robin over the live interrupts */
-		do {
-			a = &s.irqs[i];
-			i = (i + 1) % s.nr;
-		} while (a->dead);
-		if (move_irq(c, &s, a)) {
-			bench_op_done(c);
-			idle = 0;
-		} else {
-			bench_op_unclaim(c);
-			if (++idle > 4 * s.nr)
-				break; /* nothing moves any more */
-		}
-	}
-	bench_end(c);
-	if (!s.live || idle > 4 * s.nr) {
+	s.jobs = c->o->jobs < s.nr ? c->o->jobs : s.nr;
+	if (s.jobs < c->o->jobs)
+		bench_note(c, "--jobs %d: only %d movable interrupt(s), %d thread(s) used",
+			   c->o->jobs, s.nr, s.jobs);
+	bench_line(c, "%d movable ITS interrupt(s), %d skipped, CPUs %s, %d thread(s)%s", s.live,
+		   (int)json_object_array_length(c->skipped), cpus_str(c), s.jobs,
+		   s.jobs > 1 ? " pinned one per CPU" : "");
+	if (run_workers(c, &s)) {
 		bench_error(c, "no interrupt could be moved any more after %llu moves",
 			    (unsigned long long)c->done);
 		ret = EXIT_FAIL;
 	}
 out:
+	/* with per-CPU counts, the restore's MOVIs leave from a known CPU too */
+	if (s.jobs > 1) {
+		sched_getaffinity(0, sizeof(saved), &saved);
+		restore_cpu = bench_pin_to_cpu(c->cpu_list[0]) ? -1 : c->cpu_list[0];
+	}
 	if (journal_restore(&st)) {
 		bench_error(c, "%d interrupt affinities could not be restored", st.failed);
 		ret = EXIT_FAIL;
 	}
-	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_MOVI, st.affinity_moved);
-	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_SYNC, st.affinity_moved);
+	if (s.jobs > 1)
+		bench_unpin_self(&saved);
+	bench_expect_on(c, BENCH_PHASE_RESTORE, ITS_CMD_MOVI, st.affinity_moved, restore_cpu);
+	bench_expect_on(c, BENCH_PHASE_RESTORE, ITS_CMD_SYNC, st.affinity_moved, restore_cpu);
 	if (st.effective_differs)
 		bench_note(c,
 			   "%d interrupt(s) got their mask back but the kernel placed them on "
@@ -378,7 +480,7 @@ const struct bench_workload bench_affinity = {
 	.help = "move ITS-backed interrupts between CPUs, round-robin",
 	.op = "irq move",
 	.cmds = "MOVI + SYNC per move (only moves that changed the effective CPU count)",
-	.opts = BOPT_IRQ | BOPT_RATE,
+	.opts = BOPT_IRQ | BOPT_RATE | BOPT_JOBS | BOPT_PRESSURE,
 	.default_duration_ns = 10ull * 1000000000ull,
 	.run = affinity_run,
 };

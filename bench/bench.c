@@ -18,11 +18,11 @@
 /* ---- the workload table ---- */
 
 static const struct bench_workload *const workloads[] = {
-	&bench_affinity, &bench_rebind, &bench_vcpu, &bench_msi, &bench_hvc,
+	&bench_affinity, &bench_rebind, &bench_vcpu, &bench_msi, &bench_hvc, &bench_inv,
 };
 
 const char *const bench_workload_names[] = {
-	"affinity", "rebind", "vcpu", "msi", "hvc", NULL,
+	"affinity", "rebind", "vcpu", "msi", "hvc", "inv", NULL,
 };
 
 static const struct bench_workload *workload_find(const char *name)
@@ -49,6 +49,14 @@ void bench_opts_init(struct bench_opts *o)
 	o->qd = 32;
 	o->bs = 4096;
 	o->jobs = 1;
+	o->pressure = -1;
+}
+
+bool bench_pressure_wanted(const struct bench_ctx *c, int jobs)
+{
+	if (!(c->w->opts & BOPT_PRESSURE))
+		return false;
+	return c->o->pressure < 0 ? jobs > 1 : c->o->pressure;
 }
 
 static void usage(FILE *f)
@@ -75,8 +83,17 @@ static void usage(FILE *f)
 		"  -q, --quiet         no human summary\n"
 		"workload options:\n"
 		"  affinity  --irq N[,N...]  only these interrupts\n"
-		"  rebind    --device BDF    PCI device to unbind/bind (repeatable)\n"
+		"            --jobs J        J threads, each pinned to its own CPU of --cpus,\n"
+		"                            moving disjoint sets of interrupts at once\n"
+		"  rebind    --device BDF    PCI device to unbind/bind (repeatable); 'all': every\n"
+		"                            device with ITS vectors the guard allows\n"
+		"            --jobs J        J devices at once, one thread each\n"
 		"            --force         even if it backs a mount, swap, the default route\n"
+		"  inv       --device BDF    MSI-X device to take over through vfio-pci (needs an\n"
+		"                            IOMMU; repeatable); --vectors K (default all)\n"
+		"  affinity, rebind, inv: --pressure / --no-pressure  observe queue-full waits\n"
+		"            and its->lock contention per CPU in the kernel (kprobes; default:\n"
+		"            on with --jobs > 1)\n"
 		"  vcpu      --vcpus N       vCPUs, one thread each (default 1)\n"
 		"  msi       --device /dev/X block device; --write (destructive, refused on a\n"
 		"            mounted device unless --force); --qd N (32); --bs SIZE (4096)\n"
@@ -95,6 +112,9 @@ enum {
 	OPT_BS,
 	OPT_MODULE,
 	OPT_JOBS,
+	OPT_VECTORS,
+	OPT_PRESSURE,
+	OPT_NO_PRESSURE,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +135,9 @@ static const struct option long_opts[] = {
 	{ "bs", required_argument, NULL, OPT_BS },
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "vectors", required_argument, NULL, OPT_VECTORS },
+	{ "pressure", no_argument, NULL, OPT_PRESSURE },
+	{ "no-pressure", no_argument, NULL, OPT_NO_PRESSURE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -122,10 +145,19 @@ static const struct {
 	int opt;
 	unsigned int flag;
 } opt_flags[] = {
-	{ OPT_IRQ, BOPT_IRQ },	   { OPT_DEVICE, BOPT_DEVICE }, { OPT_FORCE, BOPT_FORCE },
-	{ OPT_VCPUS, BOPT_VCPUS }, { OPT_WRITE, BOPT_WRITE },	{ OPT_QD, BOPT_QD },
-	{ OPT_BS, BOPT_BS },	   { OPT_MODULE, BOPT_MODULE }, { 'r', BOPT_RATE },
+	{ OPT_IRQ, BOPT_IRQ },
+	{ OPT_DEVICE, BOPT_DEVICE },
+	{ OPT_FORCE, BOPT_FORCE },
+	{ OPT_VCPUS, BOPT_VCPUS },
+	{ OPT_WRITE, BOPT_WRITE },
+	{ OPT_QD, BOPT_QD },
+	{ OPT_BS, BOPT_BS },
+	{ OPT_MODULE, BOPT_MODULE },
+	{ 'r', BOPT_RATE },
 	{ OPT_JOBS, BOPT_JOBS },
+	{ OPT_VECTORS, BOPT_VECTORS },
+	{ OPT_PRESSURE, BOPT_PRESSURE },
+	{ OPT_NO_PRESSURE, BOPT_PRESSURE },
 };
 
 static const char *opt_name(int opt)
@@ -254,6 +286,12 @@ static int parse_one(const struct bench_workload *w, int c, const char *arg, str
 			return bad_arg("device", arg, "too many devices");
 		if (!*arg)
 			return bad_arg("device", arg, "empty");
+		if (!strcmp(arg, "all")) {
+			if (strcmp(w->name, "rebind"))
+				return bad_arg("device", arg, "'all' is for rebind only");
+			o->all_devices = true;
+			break;
+		}
 		o->devices[o->nr_devices++] = arg;
 		break;
 	case OPT_FORCE:
@@ -285,6 +323,15 @@ static int parse_one(const struct bench_workload *w, int c, const char *arg, str
 			return bad_arg("jobs", arg, "expected 1..256");
 		o->jobs = (int)v;
 		break;
+	case OPT_PRESSURE:
+	case OPT_NO_PRESSURE:
+		o->pressure = c == OPT_PRESSURE;
+		break;
+	case OPT_VECTORS:
+		if (parse_u64(arg, &v) || !v || v > 2048)
+			return bad_arg("vectors", arg, "expected 1..2048");
+		o->vectors = (int)v;
+		break;
 	default:
 		return EXIT_USAGE;
 	}
@@ -298,12 +345,12 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o, const char **w
 	int c;
 
 	if (argc < 1 || !argv[0] || argv[0][0] == '-') {
-		err_msg("bench: no workload given (one of affinity, rebind, vcpu, msi, hvc)");
+		err_msg("bench: no workload given (one of affinity, rebind, vcpu, msi, hvc, inv)");
 		return EXIT_USAGE;
 	}
 	w = workload_find(argv[0]);
 	if (!w) {
-		err_msg("bench: unknown workload '%s' (one of affinity, rebind, vcpu, msi, hvc)",
+		err_msg("bench: unknown workload '%s' (one of affinity, rebind, vcpu, msi, hvc, inv)",
 			argv[0]);
 		return EXIT_USAGE;
 	}
@@ -336,6 +383,10 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o, const char **w
 	}
 	if (o->nr_devices > 1 && !strcmp(w->name, "msi")) {
 		err_msg("bench: msi takes one --device");
+		return EXIT_USAGE;
+	}
+	if (o->all_devices && o->nr_devices) {
+		err_msg("bench: --device all names every device already: no other --device");
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -425,6 +476,15 @@ void bench_begin(struct bench_ctx *c)
 	c->cap_at = c->t_start + timeout;
 }
 
+void bench_begin_ops(struct bench_ctx *c, uint64_t n)
+{
+	bench_begin(c);
+	if (!c->o->ops && !c->o->duration_ns) {
+		c->ops_target = n;
+		c->stop_at = 0;
+	}
+}
+
 static void set_stop(struct bench_ctx *c, const char *why)
 {
 	const char *none = NULL;
@@ -491,6 +551,18 @@ void bench_op_done(struct bench_ctx *c)
 	__atomic_fetch_add(&c->done, 1, __ATOMIC_SEQ_CST);
 }
 
+void bench_op_done_on(struct bench_ctx *c, int cpu)
+{
+	bench_op_done(c);
+	if (cpu >= 0 && cpu < c->nr_possible)
+		__atomic_fetch_add(&c->ops_by_cpu[cpu], 1, __ATOMIC_RELAXED);
+}
+
+int bench_worker_cpu(const struct bench_ctx *c, int k)
+{
+	return c->cpu_list[k % c->nr_cpus];
+}
+
 void bench_op_unclaim(struct bench_ctx *c)
 {
 	__atomic_fetch_sub(&c->claimed, 1, __ATOMIC_SEQ_CST);
@@ -512,6 +584,14 @@ void bench_abort(struct bench_ctx *c, const char *reason)
 void bench_expect(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n)
 {
 	__atomic_fetch_add(&c->res->expected[ph].n[t], n, __ATOMIC_RELAXED);
+}
+
+void bench_expect_on(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n,
+		     int cpu)
+{
+	bench_expect(c, ph, t, n);
+	if (cpu >= 0 && cpu < c->nr_possible)
+		__atomic_fetch_add(&c->by_cpu[cpu].n[t], n, __ATOMIC_RELAXED);
 }
 
 void bench_expect_extra(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n,
@@ -781,6 +861,34 @@ static struct json_object *counts_json(const struct its_cmd_counts *cnt)
 
 static const char *const phase_names[NR_BENCH_PHASES] = { "setup", "run", "restore" };
 
+/* per worker CPU: operations and the commands the kernel sent from there, if attributed */
+static void by_cpu_json(struct bench_ctx *c, struct json_object *s)
+{
+	struct json_object *cmds = json_object_new_object();
+	bool any = false;
+	char key[16];
+	int i;
+
+	for (i = 0; i < c->nr_possible; i++) {
+		struct its_cmd_counts zero = { 0 };
+
+		if (!memcmp(&c->by_cpu[i], &zero, sizeof(zero)))
+			continue;
+		snprintf(key, sizeof(key), "%d", i);
+		json_object_object_add(cmds, key, counts_json(&c->by_cpu[i]));
+		any = true;
+	}
+	if (any)
+		json_object_object_add(s, "expected_commands_by_cpu", cmds);
+	else
+		json_object_put(cmds);
+	for (i = 0; i < c->nr_possible && !c->ops_by_cpu[i]; i++)
+		;
+	if (i < c->nr_possible)
+		json_object_object_add(s, "ops_by_cpu",
+				       bench_per_cpu_json(c->ops_by_cpu, c->nr_possible));
+}
+
 static struct json_object *params_json(const struct bench_ctx *c)
 {
 	const struct bench_opts *o = c->o;
@@ -807,8 +915,14 @@ static struct json_object *params_json(const struct bench_ctx *c)
 			json_object_array_add(a, json_object_new_string(o->devices[i]));
 		json_object_object_add(p, "devices", a);
 	}
+	if (o->all_devices)
+		json_object_object_add(p, "devices", json_object_new_string("all"));
 	if (o->force)
 		json_object_object_add(p, "force", json_object_new_boolean(true));
+	if (c->w->opts & BOPT_JOBS)
+		json_object_object_add(p, "jobs", json_object_new_int(o->jobs));
+	if (o->vectors)
+		json_object_object_add(p, "vectors", json_object_new_int(o->vectors));
 	return p;
 }
 
@@ -866,6 +980,7 @@ static void build_summary(struct bench_ctx *c, int ret)
 		json_object_object_add(unc, k0, u);
 	}
 	json_object_object_add(s, "uncertain_commands", unc);
+	by_cpu_json(c, s);
 	json_object_object_add(s, "report", json_object_get(c->lines));
 	for (i = 0; i < r->nr_metrics; i++)
 		json_object_object_add(lat, r->metrics[i].name, bench_metric_json(&r->metrics[i]));
@@ -913,6 +1028,16 @@ static void print_summary(FILE *f, struct bench_ctx *c)
 
 		snprintf(title, sizeof(title), "    %s:", phase_names[i]);
 		print_counts(f, title, &r->expected[i]);
+	}
+	for (i = 0; i < (size_t)c->nr_possible; i++) {
+		struct its_cmd_counts zero = { 0 };
+		char title[64];
+
+		if (!c->ops_by_cpu[i] && !memcmp(&c->by_cpu[i], &zero, sizeof(zero)))
+			continue;
+		snprintf(title, sizeof(title), "  CPU %zu: %llu ops, commands sent there:", i,
+			 (unsigned long long)c->ops_by_cpu[i]);
+		print_counts(f, title, &c->by_cpu[i]);
 	}
 	if (memcmp(&r->total, &r->total_max, sizeof(r->total))) {
 		print_counts(f, "  at most:", &r->total_max);
@@ -997,6 +1122,8 @@ int bench_workload_run_ex(const char *name, const struct bench_opts *o, struct b
 	if (ret)
 		return ret;
 	pthread_mutex_init(&c.lock, NULL);
+	c.by_cpu = xcalloc(c.nr_possible + 1, sizeof(*c.by_cpu));
+	c.ops_by_cpu = xcalloc(c.nr_possible + 1, sizeof(uint64_t));
 	c.skipped = json_object_new_array();
 	c.errors = json_object_new_array();
 	c.notes = json_object_new_array();
@@ -1021,6 +1148,8 @@ int bench_workload_run_ex(const char *name, const struct bench_opts *o, struct b
 	json_object_put(c.extra);
 	json_object_put(c.uncertain);
 	json_object_put(c.lines);
+	free(c.by_cpu);
+	free(c.ops_by_cpu);
 	pthread_mutex_destroy(&c.lock);
 	return ret;
 }

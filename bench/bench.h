@@ -27,12 +27,11 @@
 struct json_object;
 
 #define BENCH_MAX_CPUS 1024
-#define BENCH_MAX_DEVICES 64
+#define BENCH_MAX_DEVICES 256
 #define BENCH_MAX_IRQS 256
 #define BENCH_MAX_METRICS 8
 
 #include "lib/its_cmd.h"
-
 
 /*
  * Phases of a run: a collector attached around the whole invocation sees
@@ -68,6 +67,9 @@ struct bench_opts {
 	unsigned int bs; /* msi: block size (default 4096) */
 	const char *module_path; /* hvc: --module */
 	int jobs; /* worker threads where a workload supports it (default 1) */
+	int vectors; /* inv: MSI-X vectors to enable per device (0: all) */
+	bool all_devices; /* rebind --device all: every device the guard allows */
+	int pressure; /* --pressure 1, --no-pressure 0, default -1: on with --jobs > 1 */
 };
 
 struct bench_metric {

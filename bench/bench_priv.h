@@ -25,6 +25,8 @@
 #define BOPT_MODULE (1u << 7)
 #define BOPT_RATE (1u << 8)
 #define BOPT_JOBS (1u << 9)
+#define BOPT_VECTORS (1u << 10)
+#define BOPT_PRESSURE (1u << 11)
 
 struct bench_ctx;
 
@@ -44,6 +46,7 @@ extern const struct bench_workload bench_rebind;
 extern const struct bench_workload bench_vcpu;
 extern const struct bench_workload bench_msi;
 extern const struct bench_workload bench_hvc;
+extern const struct bench_workload bench_inv;
 
 #define BENCH_DEFAULT_TIMEOUT_NS (300ull * 1000000000ull)
 #define BENCH_MAX_SAMPLES (4u << 20) /* raw samples kept per metric */
@@ -75,10 +78,14 @@ struct bench_ctx {
 	struct json_object *uncertain; /* command type -> why it may exceed the expectation */
 	struct json_object *lines;
 	uint64_t nr_errors;
+	struct its_cmd_counts *by_cpu; /* nr_possible entries, bench_expect_on() */
+	uint64_t *ops_by_cpu; /* operations done per worker CPU (bench_op_done_on()) */
 };
 
 /* ---- run phase: stop conditions and pacing (bench.c) ---- */
 void bench_begin(struct bench_ctx *c);
+/* the same, n operations when neither --ops nor --duration was given (one pass over a set) */
+void bench_begin_ops(struct bench_ctx *c, uint64_t n);
 /*
  * Hand out the next operation: false when the run must stop (signal,
  * --ops reached, --duration or --timeout passed, abort). With --rate it
@@ -86,6 +93,8 @@ void bench_begin(struct bench_ctx *c);
  */
 bool bench_next_op(struct bench_ctx *c);
 void bench_op_done(struct bench_ctx *c);
+/* the same, by a worker pinned to cpu (summary "ops_by_cpu") */
+void bench_op_done_on(struct bench_ctx *c, int cpu);
 /* the operation handed out did not happen (skipped item): give it back */
 void bench_op_unclaim(struct bench_ctx *c);
 void bench_end(struct bench_ctx *c);
@@ -95,6 +104,14 @@ bool bench_should_stop(struct bench_ctx *c);
 
 /* ---- what the summary says (thread-safe) ---- */
 void bench_expect(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n);
+/*
+ * the same, sent from CPU cpu: a worker pinned to it made the kernel send
+ * them there (summary "expected_commands_by_cpu"); cpu < 0: not attributed
+ */
+void bench_expect_on(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n,
+		     int cpu);
+/* the CPU of worker k of --jobs: the k-th of --cpus, cyclically */
+int bench_worker_cpu(const struct bench_ctx *c, int k);
 /* up to n more commands of type t may come, for the reason given once per type */
 void bench_expect_extra(struct bench_ctx *c, enum bench_phase ph, enum its_cmd_type t, uint64_t n,
 			const char *why);
@@ -127,6 +144,27 @@ int bench_pin_to_cpu(int cpu);
 /* the CPU list as "0-3" */
 void bench_cpus_string(const struct bench_ctx *c, char *buf, size_t len);
 
+/* ---- its_pressure (pressure.c): queue-full waits and its->lock contention, per CPU ---- */
+struct bench_pressure;
+/* observe the send path from now on; NULL (and a note saying why) if it cannot */
+struct bench_pressure *pressure_start(struct bench_ctx *c);
+/* stop, and put "its_pressure" and its lines in the summary; frees p */
+void pressure_stop(struct bench_ctx *c, struct bench_pressure *p);
+/* one its->lock hold, or one acquire wait (send entry -> lock taken) */
+struct lock_span {
+	uint64_t its; /* the ITS (one lock each) */
+	uint64_t a, b; /* [a, b] on one clock */
+	int cpu;
+};
+/*
+ * out[i]: how long wait i overlapped holds of its lock by other sends (the
+ * time it waited); holds are sorted in place. Returns how many waited.
+ */
+uint64_t lock_span_overlap(struct lock_span *holds, size_t nr_holds, const struct lock_span *waits,
+			   size_t nr_waits, uint64_t *out);
+/* --pressure, --no-pressure, or by default when jobs threads send at once */
+bool bench_pressure_wanted(const struct bench_ctx *c, int jobs);
+
 /* ---- the state journal (journal.c) ---- */
 /*
  * Open this process's journal; refuses (-1, message printed) while a
@@ -141,6 +179,8 @@ int journal_note_module(const char *name);
 /* the device's network interfaces were up: bring them up after the binding is restored */
 int journal_note_netup(const char *bdf);
 int journal_note_mount(const char *path);
+/* the PCI device's driver_override before this run set it ("" none): restored before its binding */
+int journal_note_override(const char *bdf, const char *value);
 /* the workload undid it itself (module unloaded): nothing left to restore */
 void journal_forget_module(const char *name);
 
@@ -158,7 +198,7 @@ const char *journal_dir(void);
 int bench_restore_main(int argc, char **argv);
 
 /* a journal file as read back (restore, tests) */
-enum jkind { J_AFFINITY, J_BINDING, J_MODULE, J_MOUNT, J_NETUP };
+enum jkind { J_AFFINITY, J_BINDING, J_MODULE, J_MOUNT, J_NETUP, J_OVERRIDE };
 
 struct jentry {
 	enum jkind kind;
@@ -215,6 +255,18 @@ bool host_netdev_is_up(const char *ifname);
 int host_netdev_set_up(const char *ifname);
 /* set every interface of the PCI function up; 0, -1 if one failed */
 int host_pci_netdevs_up(const char *bdf);
+/* MSI-X table size from the config space capability list: 0 none, -1 unreadable */
+int host_pci_msix_table_size(const char *bdf);
+/* the device's IOMMU group number, -1 if it has none (no IOMMU) */
+int host_pci_iommu_group(const char *bdf);
+bool host_module_loaded(const char *name);
+/*
+ * name and the modules it depends on (modules.dep) that are not loaded,
+ * dependencies first; returns how many (names: at most max)
+ */
+int host_module_missing(const char *name, char (*out)[64], int max);
+/* run modprobe NAME: 0, -ENOENT (no modprobe), -EIO (it failed) */
+int host_modprobe(const char *name);
 
 /* ---- the device guard (guard.c): what a device must not be taken from ---- */
 /*

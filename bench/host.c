@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/bench_priv.h"
@@ -348,4 +350,169 @@ int host_pci_netdevs_up(const char *bdf)
 		if (host_netdev_set_up(names[i]))
 			ret = -1;
 	return n < 0 ? -1 : ret;
+}
+
+int host_pci_msix_table_size(const char *bdf)
+{
+	unsigned char cfg[256];
+	char path[PATH_MAX];
+	unsigned int pos;
+	int guard = 48;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* the first 64 bytes are readable by anyone, the capabilities by root */
+	n = pread(fd, cfg, sizeof(cfg), 0);
+	close(fd);
+	if (n < 64) {
+		errno = n < 0 ? errno : EIO;
+		return -1;
+	}
+	if (!(cfg[0x06] & 0x10)) /* PCI_STATUS_CAP_LIST */
+		return 0;
+	for (pos = cfg[0x34] & ~3u; pos >= 0x40 && pos + 3 < (unsigned int)n && guard--;
+	     pos = cfg[pos + 1] & ~3u) {
+		if (cfg[pos] == 0x11) /* PCI_CAP_ID_MSIX: Message Control bits 10:0 = size - 1 */
+			return ((cfg[pos + 2] | (cfg[pos + 3] << 8)) & 0x7ff) + 1;
+	}
+	return 0;
+}
+
+int host_pci_iommu_group(const char *bdf)
+{
+	char path[PATH_MAX];
+	char link[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -1;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	return atoi(base ? base + 1 : link);
+}
+
+static void module_norm(char *name)
+{
+	for (; *name; name++)
+		if (*name == '-')
+			*name = '_';
+}
+
+bool host_module_loaded(const char *name)
+{
+	char path[PATH_MAX];
+	char n[64];
+
+	snprintf(n, sizeof(n), "%s", name);
+	module_norm(n);
+	snprintf(path, sizeof(path), "/sys/module/%s", n);
+	return !access(path, F_OK);
+}
+
+/* "kernel/drivers/vfio/vfio-pci.ko.xz" -> "vfio_pci" */
+static void module_from_path(const char *path, char *out, size_t len)
+{
+	const char *b = strrchr(path, '/');
+	char *dot;
+
+	snprintf(out, len, "%s", b ? b + 1 : path);
+	dot = strstr(out, ".ko");
+	if (dot)
+		*dot = '\0';
+	module_norm(out);
+}
+
+/* the modules.dep line of name: its dependencies (paths, space separated), NULL if absent */
+static char *modules_dep_line(const char *dep, const char *name)
+{
+	char *save = NULL;
+	char *line;
+	char *copy = xstrdup(dep);
+	char *found = NULL;
+	char m[64];
+
+	for (line = strtok_r(copy, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		module_from_path(line, m, sizeof(m));
+		if (!strcmp(m, name))
+			found = xstrdup(colon + 1);
+	}
+	free(copy);
+	return found;
+}
+
+static int add_missing(const char *dep, const char *name, char (*out)[64], int max, int nr,
+		       int depth)
+{
+	char *deps = dep ? modules_dep_line(dep, name) : NULL;
+	char *save = NULL;
+	char *tok;
+	char m[64];
+	int i;
+
+	for (tok = deps ? strtok_r(deps, " \t", &save) : NULL; tok && depth < 16;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		module_from_path(tok, m, sizeof(m));
+		nr = add_missing(dep, m, out, max, nr, depth + 1);
+	}
+	free(deps);
+	if (host_module_loaded(name))
+		return nr;
+	for (i = 0; i < nr && i < max; i++)
+		if (!strcmp(out[i], name))
+			return nr;
+	if (nr < max)
+		snprintf(out[nr], 64, "%s", name);
+	return nr + 1;
+}
+
+int host_module_missing(const char *name, char (*out)[64], int max)
+{
+	char path[PATH_MAX];
+	struct utsname u;
+	char m[64];
+	char *dep;
+	int nr;
+
+	snprintf(m, sizeof(m), "%s", name);
+	module_norm(m);
+	uname(&u);
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", u.release);
+	dep = read_file(path, NULL);
+	nr = add_missing(dep, m, out, max, 0, 0);
+	free(dep);
+	return nr;
+}
+
+int host_modprobe(const char *name)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		/* a minimal PATH where modprobe lives (kmod or busybox) */
+		setenv("PATH", "/sbin:/usr/sbin:/bin:/usr/bin", 0);
+		execlp("modprobe", "modprobe", name, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status))
+		return -EINTR;
+	return WEXITSTATUS(status) == 127 ? -ENOENT : WEXITSTATUS(status) ? -EIO : 0;
 }

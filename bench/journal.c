@@ -16,6 +16,8 @@
  *                                  the binding: written before the binding record)
  *   module <name>                  a module this run loaded
  *   mount <path>                   a filesystem this run mounted (debugfs)
+ *   override <bdf> <value or ->    the device's original driver_override (written
+ *                                  after its binding record: restored first)
  *
  * Only the first record per object is written: it holds the original
  * state. The directory is /run/itsperf (tmpfs: cleared by a reboot, when
@@ -250,9 +252,43 @@ static int restore_netup(const struct jentry *e, bool dry)
 	return 0;
 }
 
+static int restore_override(const struct jentry *e, bool dry)
+{
+	const char *want = strcmp(e->val, "-") ? e->val : "";
+	char path[PATH_MAX];
+	char *cur;
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", e->obj);
+	cur = host_read_str("%s", path);
+	if (!cur) {
+		err_msg("restore: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* the kernel shows an unset override as "(null)" */
+	if (!strcmp(cur, want) || (!*want && !strcmp(cur, "(null)"))) {
+		free(cur);
+		return 0;
+	}
+	free(cur);
+	if (dry) {
+		printf("  would set the driver_override of %s to '%s'\n", e->obj, want);
+		return 0;
+	}
+	/* a lone newline clears it */
+	err = host_write(path, *want ? want : "\n");
+	if (err) {
+		err_msg("restore: writing '%s' to %s: %s", want, path, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
 static int restore_entry(const struct jentry *e, struct journal_restore_stats *st, bool dry)
 {
 	switch (e->kind) {
+	case J_OVERRIDE:
+		return restore_override(e, dry);
 	case J_NETUP:
 		return restore_netup(e, dry);
 	case J_AFFINITY:
@@ -284,6 +320,9 @@ static const char *entry_str(const struct jentry *e, char *buf, size_t len)
 		break;
 	case J_NETUP:
 		snprintf(buf, len, "PCI %s interfaces up", e->obj);
+		break;
+	case J_OVERRIDE:
+		snprintf(buf, len, "PCI %s driver_override %s", e->obj, e->val);
 		break;
 	}
 	return buf;
@@ -439,6 +478,24 @@ int journal_note_netup(const char *bdf)
 	return ret;
 }
 
+int journal_note_override(const char *bdf, const char *value)
+{
+	struct jentry e = { .kind = J_OVERRIDE, .irq = -1 };
+	char *line;
+	int ret;
+
+	if (strchr(value, ' ') || strlen(value) >= sizeof(e.val)) {
+		err_msg("bench: %s: unexpected driver_override '%s'", bdf, value);
+		return -1;
+	}
+	snprintf(e.obj, sizeof(e.obj), "%s", bdf);
+	snprintf(e.val, sizeof(e.val), "%s", *value ? value : "-");
+	line = xasprintf("override %s %s\n", e.obj, e.val);
+	ret = journal_add(&e, line);
+	free(line);
+	return ret;
+}
+
 int journal_note_mount(const char *path)
 {
 	struct jentry e = { .kind = J_MOUNT, .irq = -1 };
@@ -563,6 +620,10 @@ int journal_parse(const char *path, const char *text, struct jfile *f)
 		} else if (sscanf(line, "binding %255s %255s", a, b) == 2 &&
 			   !host_pci_bdf_normalize(a, e.obj, sizeof(e.obj))) {
 			e.kind = J_BINDING;
+			snprintf(e.val, sizeof(e.val), "%s", b);
+		} else if (sscanf(line, "override %255s %255s", a, b) == 2 &&
+			   !host_pci_bdf_normalize(a, e.obj, sizeof(e.obj))) {
+			e.kind = J_OVERRIDE;
 			snprintf(e.val, sizeof(e.val), "%s", b);
 		} else if (sscanf(line, "netup %255s", a) == 1 &&
 			   !host_pci_bdf_normalize(a, e.obj, sizeof(e.obj))) {

@@ -17,11 +17,18 @@
  * n is read from sysfs msi_irqs/ before each unbind and after each bind,
  * never assumed.
  *
+ * --device all takes every PCI function (bridges aside) bound to a driver
+ * with ITS-delivered vectors that the guard allows, the refused ones listed
+ * as skipped; without --ops or --duration it is one pass: every device
+ * once. --jobs J rebinds J devices at once, one thread each pinned to its
+ * own CPU of --cpus (a device is never cycled by two threads at once).
+ *
  * The guard (guard.c) refuses a device backing a mount, swap, the default
  * route or an interface that is up, unless --force. The original driver is
  * journaled before the first unbind and bound again at the end, also after
  * SIGINT/SIGTERM and by `itsperf bench restore` after SIGKILL.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -41,14 +48,30 @@ struct rb_dev {
 	bool netup; /* its network interfaces were up: up again after each bind */
 	uint64_t cycles;
 	bool dead;
+	pthread_mutex_t busy; /* held by the thread cycling it */
 };
 
 struct rb_state {
 	struct rb_dev dev[BENCH_MAX_DEVICES];
 	int nr;
-	int live;
+	int live; /* atomic */
+	uint64_t cursor; /* next device, atomic: operation k cycles device k mod nr */
+	int jobs;
+	bool all; /* --device all */
+	bool one_pass; /* --device all, no --ops/--duration: every device once */
 	struct bench_metric *unbind_lat;
 	struct bench_metric *bind_lat;
+};
+
+struct rb_worker {
+	struct bench_ctx *c;
+	struct rb_state *s;
+	int k;
+	int cpu; /* pinned to it; -1 with one job (the --cpus set) */
+	struct bench_metric unbind_lat;
+	struct bench_metric bind_lat;
+	pthread_t tid;
+	bool started;
 };
 
 /*
@@ -73,15 +96,6 @@ void rebind_expect(struct its_cmd_counts *cnt, bool bind, int nvec, uint64_t *mo
 	}
 	cnt->n[ITS_CMD_SYNC] = cnt->n[ITS_CMD_INV] + cnt->n[ITS_CMD_DISCARD] +
 			       cnt->n[ITS_CMD_MAPD] + cnt->n[ITS_CMD_MAPTI];
-}
-
-static void expect_counts(struct bench_ctx *c, const struct its_cmd_counts *cnt)
-{
-	int t;
-
-	for (t = 0; t < NR_ITS_CMDS; t++)
-		if (cnt->n[t])
-			bench_expect(c, BENCH_PHASE_RUN, t, cnt->n[t]);
 }
 
 /* how many of the device's vectors the ITS delivers (the others would send no command) */
@@ -118,9 +132,13 @@ static bool netdevs_up(const char *bdf)
 	return false;
 }
 
-static int setup_device(struct bench_ctx *c, struct rb_state *s, const char *arg)
+/*
+ * all: the device came from --device all: a refusal or a device without
+ * ITS vectors is a skip, not an error
+ */
+static int setup_device(struct bench_ctx *c, struct rb_state *s, const char *arg, bool all)
 {
-	static int irqs[RB_MAX_VECS];
+	int irqs[RB_MAX_VECS];
 	struct rb_dev *d = &s->dev[s->nr];
 	char devpath[PATH_MAX];
 	char why[1024];
@@ -140,15 +158,6 @@ static int setup_device(struct bench_ctx *c, struct rb_state *s, const char *arg
 		err_msg("bench rebind: %s: %s", d->bdf, strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (guard_device_in_use("", devpath, why, sizeof(why)) > 0) {
-		if (!c->o->force) {
-			err_msg("bench rebind: refusing %s: it %s (--force overrides)", d->bdf,
-				why);
-			bench_skip(c, d->bdf, "refused: it %s", why);
-			return EXIT_USAGE;
-		}
-		bench_note(c, "%s: rebinding despite --force: it %s", d->bdf, why);
-	}
 	if (!d->driver[0]) {
 		bench_skip(c, d->bdf, "not bound to a driver: nothing to unbind");
 		return EXIT_OK;
@@ -166,10 +175,25 @@ static int setup_device(struct bench_ctx *c, struct rb_state *s, const char *arg
 			   chip[0] ? chip : "not in /proc/interrupts");
 		return EXIT_OK;
 	}
+	/* after the cheap checks: --device all asks the guard about every device */
+	if (guard_device_in_use("", devpath, why, sizeof(why)) > 0) {
+		if (all) {
+			bench_skip(c, d->bdf, "refused: it %s", why);
+			return EXIT_OK;
+		}
+		if (!c->o->force) {
+			err_msg("bench rebind: refusing %s: it %s (--force overrides)", d->bdf,
+				why);
+			bench_skip(c, d->bdf, "refused: it %s", why);
+			return EXIT_USAGE;
+		}
+		bench_note(c, "%s: rebinding despite --force: it %s", d->bdf, why);
+	}
 	if (its != n)
 		bench_note(c, "%s: %d of %d vectors are ITS-backed, only those are counted", d->bdf,
 			   its, n);
 	d->nvec = its;
+	pthread_mutex_init(&d->busy, NULL);
 	d->netup = netdevs_up(d->bdf);
 	s->nr++;
 	s->live++;
@@ -178,7 +202,7 @@ static int setup_device(struct bench_ctx *c, struct rb_state *s, const char *arg
 
 static int bound_vectors(const char *bdf)
 {
-	static int irqs[RB_MAX_VECS];
+	int irqs[RB_MAX_VECS];
 	char chip[64];
 	int n = host_pci_msi_irqs(bdf, irqs, RB_MAX_VECS);
 
@@ -192,12 +216,23 @@ static void kill_dev(struct bench_ctx *c, struct rb_state *s, struct rb_dev *d, 
 	bench_skip(c, d->bdf, "stopped after %llu cycle(s): %s", (unsigned long long)d->cycles,
 		   why);
 	d->dead = true;
-	s->live--;
+	__atomic_fetch_sub(&s->live, 1, __ATOMIC_SEQ_CST);
+}
+
+static void expect_counts_on(struct bench_ctx *c, const struct its_cmd_counts *cnt, int cpu)
+{
+	int t;
+
+	for (t = 0; t < NR_ITS_CMDS; t++)
+		if (cnt->n[t])
+			bench_expect_on(c, BENCH_PHASE_RUN, t, cnt->n[t], cpu);
 }
 
 /* one operation: unbind + bind; false if it did not complete */
-static bool cycle(struct bench_ctx *c, struct rb_state *s, struct rb_dev *d)
+static bool cycle(struct rb_worker *w, struct rb_dev *d)
 {
+	struct bench_ctx *c = w->c;
+	struct rb_state *s = w->s;
 	struct its_cmd_counts cnt;
 	char path[PATH_MAX];
 	char now[64];
@@ -226,9 +261,9 @@ static bool cycle(struct bench_ctx *c, struct rb_state *s, struct rb_dev *d)
 		kill_dev(c, s, d, "unbind failed");
 		return false;
 	}
-	bench_metric_add(s->unbind_lat, t1 - t0);
+	bench_metric_add(&w->unbind_lat, t1 - t0);
 	rebind_expect(&cnt, false, nvec, &movi_max);
-	expect_counts(c, &cnt);
+	expect_counts_on(c, &cnt, w->cpu);
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", d->driver);
 	t0 = now_ns();
@@ -240,14 +275,14 @@ static bool cycle(struct bench_ctx *c, struct rb_state *s, struct rb_dev *d)
 		kill_dev(c, s, d, "bind failed (the journal restore tries again)");
 		return false;
 	}
-	bench_metric_add(s->bind_lat, t1 - t0);
+	bench_metric_add(&w->bind_lat, t1 - t0);
 	if (d->netup && host_pci_netdevs_up(d->bdf))
 		bench_error(c, "%s: setting its network interfaces up again failed", d->bdf);
 	nvec = bound_vectors(d->bdf);
 	if (nvec != d->nvec)
 		bench_note(c, "%s: %d ITS vectors after bind, %d before", d->bdf, nvec, d->nvec);
 	rebind_expect(&cnt, true, nvec > 0 ? nvec : 0, &movi_max);
-	expect_counts(c, &cnt);
+	expect_counts_on(c, &cnt, w->cpu);
 	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_MOVI, movi_max,
 			   "a driver that sets affinity hints at probe (virtio-net) moves a vector "
 			   "when its_select_cpu() picks another CPU than MAPTI targeted");
@@ -273,73 +308,232 @@ static void report(struct bench_ctx *c, struct rb_state *s)
 	bench_set(c, "devices", list);
 }
 
-static int rebind_run(struct bench_ctx *c)
+/* the next live device in cursor order, locked for this thread; NULL when none is left */
+static struct rb_dev *next_dev(struct rb_state *s)
 {
-	struct journal_restore_stats st;
-	struct rb_state s;
-	cpu_set_t saved;
-	int ret = EXIT_OK;
-	int i = 0;
+	struct rb_dev *d;
+	int tries;
 
-	memset(&s, 0, sizeof(s));
-	if (!c->o->nr_devices) {
-		err_msg("bench rebind: give the PCI device(s) to rebind with --device BDF");
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < c->o->nr_devices; i++) {
-		ret = setup_device(c, &s, c->o->devices[i]);
-		if (ret)
-			return ret;
-	}
-	if (!s.live) {
-		bench_error(c, "no device to rebind");
-		return EXIT_FAIL;
-	}
-	if (journal_open("rebind"))
-		return EXIT_FAIL;
-	s.unbind_lat = bench_metric_new(c, "unbind", "ns",
-					"sysfs unbind write, driver remove "
-					"with INV/DISCARD/MAPD inside");
-	s.bind_lat = bench_metric_new(c, "bind", "ns",
-				      "sysfs bind write, driver probe with "
-				      "MAPD/MAPTI/INV inside");
-	bench_pin_self(c, &saved);
-	bench_begin(c);
-	i = 0;
-	while (s.live && bench_next_op(c)) {
-		struct rb_dev *d;
+	for (tries = 0; tries < 2 * s->nr; tries++) {
+		uint64_t k = __atomic_fetch_add(&s->cursor, 1, __ATOMIC_SEQ_CST);
 
-		do {
-			d = &s.dev[i];
-			i = (i + 1) % s.nr;
-		} while (d->dead);
-		if (cycle(c, &s, d))
-			bench_op_done(c);
+		d = &s->dev[k % s->nr];
+		if (d->dead)
+			continue;
+		pthread_mutex_lock(&d->busy);
+		if (!d->dead)
+			return d;
+		pthread_mutex_unlock(&d->busy);
+	}
+	return NULL;
+}
+
+static void worker_loop(struct rb_worker *w)
+{
+	struct bench_ctx *c = w->c;
+	struct rb_state *s = w->s;
+	struct rb_dev *d;
+	bool ok;
+
+	while (__atomic_load_n(&s->live, __ATOMIC_SEQ_CST) && bench_next_op(c)) {
+		d = next_dev(s);
+		if (!d) {
+			bench_op_unclaim(c);
+			break;
+		}
+		ok = cycle(w, d);
+		pthread_mutex_unlock(&d->busy);
+		if (ok)
+			bench_op_done_on(c, w->cpu);
 		else
 			bench_op_unclaim(c);
 	}
+}
+
+static void *worker_fn(void *arg)
+{
+	struct rb_worker *w = arg;
+
+	if (bench_pin_to_cpu(w->cpu))
+		bench_note(w->c, "thread %d: cannot pin to CPU %d: %s", w->k, w->cpu,
+			   strerror(errno));
+	worker_loop(w);
+	return NULL;
+}
+
+static void run_workers(struct bench_ctx *c, struct rb_state *s)
+{
+	struct rb_worker *w = xcalloc(s->jobs, sizeof(*w));
+	struct bench_pressure *pr = NULL;
+	cpu_set_t saved;
+	int k;
+
+	for (k = 0; k < s->jobs; k++) {
+		w[k] = (struct rb_worker){ .c = c, .s = s, .k = k, .cpu = -1 };
+		if (s->jobs > 1)
+			w[k].cpu = bench_worker_cpu(c, k);
+		bench_metric_init(&w[k].unbind_lat, "unbind", "ns", NULL);
+		bench_metric_init(&w[k].bind_lat, "bind", "ns", NULL);
+	}
+	if (bench_pressure_wanted(c, s->jobs))
+		pr = pressure_start(c);
+	if (s->one_pass)
+		bench_begin_ops(c, s->nr);
+	else
+		bench_begin(c);
+	if (s->jobs == 1) {
+		bench_pin_self(c, &saved);
+		worker_loop(&w[0]);
+		bench_unpin_self(&saved);
+	} else {
+		for (k = 0; k < s->jobs; k++) {
+			if (pthread_create(&w[k].tid, NULL, worker_fn, &w[k])) {
+				bench_error(c, "starting thread %d: %s", k, strerror(errno));
+				bench_abort(c, "error");
+				break;
+			}
+			w[k].started = true;
+		}
+		for (k = 0; k < s->jobs; k++)
+			if (w[k].started)
+				pthread_join(w[k].tid, NULL);
+	}
 	bench_end(c);
-	bench_unpin_self(&saved);
-	if (!s.live)
+	pressure_stop(c, pr);
+	for (k = 0; k < s->jobs; k++) {
+		bench_metric_merge(s->unbind_lat, &w[k].unbind_lat);
+		bench_metric_merge(s->bind_lat, &w[k].bind_lat);
+		bench_metric_free(&w[k].unbind_lat);
+		bench_metric_free(&w[k].bind_lat);
+	}
+	free(w);
+}
+
+/* --device all: every PCI function but bridges, in sysfs order */
+static int setup_all(struct bench_ctx *c, struct rb_state *s)
+{
+	struct dirent **names;
+	int n, i, ret = EXIT_OK;
+
+	n = scandir("/sys/bus/pci/devices", &names, NULL, alphasort);
+	if (n < 0) {
+		err_msg("bench rebind: /sys/bus/pci/devices: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		long long cls = 0;
+
+		if (names[i]->d_name[0] == '.' || ret) {
+			free(names[i]);
+			continue;
+		}
+		/* class 0x06: host, PCI-PCI bridges and root ports (their port services) */
+		if (!host_read_int(&cls, "/sys/bus/pci/devices/%s/class", names[i]->d_name) &&
+		    (cls >> 16) == 0x06) {
+			free(names[i]);
+			continue;
+		}
+		if (s->nr == BENCH_MAX_DEVICES) {
+			bench_note(c, "more than %d devices: the rest are left alone",
+				   BENCH_MAX_DEVICES);
+			ret = -1;
+		} else {
+			ret = setup_device(c, s, names[i]->d_name, true);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return ret > 0 ? ret : EXIT_OK;
+}
+
+static int total_vectors(const struct rb_state *s)
+{
+	int n = 0;
+	int i;
+
+	for (i = 0; i < s->nr; i++)
+		n += s->dev[i].nvec;
+	return n;
+}
+
+static void describe(struct bench_ctx *c, struct rb_state *s)
+{
+	bench_line(c, "%d device(s)%s, %d ITS vector(s) in all, %d thread(s)%s", s->nr,
+		   s->all ? " (--device all)" : "", total_vectors(s), s->jobs,
+		   s->jobs > 1 ? " pinned one per CPU" : "");
+}
+
+static int rebind_run(struct bench_ctx *c)
+{
+	struct journal_restore_stats st;
+	struct rb_state *s;
+	int ret = EXIT_OK;
+	bool all;
+	int i;
+
+	/* in-process callers (itsperf run -d all) pass "all" as a device name */
+	all = c->o->all_devices || (c->o->nr_devices == 1 && !strcmp(c->o->devices[0], "all"));
+	if (!c->o->nr_devices && !all) {
+		err_msg("bench rebind: give the PCI device(s) to rebind with --device BDF, or "
+			"--device all");
+		return EXIT_USAGE;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->all = all;
+	if (all)
+		ret = setup_all(c, s);
+	for (i = 0; i < c->o->nr_devices && !ret && !all; i++)
+		ret = setup_device(c, s, c->o->devices[i], false);
+	if (ret)
+		goto out_free;
+	if (!s->live) {
+		bench_error(c, "no device to rebind");
+		ret = EXIT_FAIL;
+		goto out_free;
+	}
+	s->jobs = c->o->jobs < s->nr ? c->o->jobs : s->nr;
+	if (s->jobs < c->o->jobs)
+		bench_note(c, "--jobs %d: only %d device(s), %d thread(s) used", c->o->jobs, s->nr,
+			   s->jobs);
+	/* --device all without a stop condition: one pass, every device once */
+	if (all && !c->o->ops && !c->o->duration_ns)
+		s->one_pass = true;
+	if (journal_open("rebind")) {
+		ret = EXIT_FAIL;
+		goto out_free;
+	}
+	describe(c, s);
+	s->unbind_lat = bench_metric_new(c, "unbind", "ns",
+					 "sysfs unbind write, driver remove "
+					 "with INV/DISCARD/MAPD inside");
+	s->bind_lat = bench_metric_new(c, "bind", "ns",
+				       "sysfs bind write, driver probe with "
+				       "MAPD/MAPTI/INV inside");
+	run_workers(c, s);
+	if (!s->live)
 		ret = EXIT_FAIL;
 	if (journal_restore(&st)) {
 		bench_error(c, "%d driver binding(s) could not be restored", st.failed);
 		ret = EXIT_FAIL;
 	}
 	journal_close();
-	report(c, &s);
+	report(c, s);
 	if (!c->done && ret == EXIT_OK)
 		ret = EXIT_FAIL;
+out_free:
+	for (i = 0; i < s->nr; i++)
+		pthread_mutex_destroy(&s->dev[i].busy);
+	free(s);
 	return ret;
 }
 
 const struct bench_workload bench_rebind = {
 	.name = "rebind",
-	.help = "unbind/bind PCI devices (--device BDF), round-robin",
+	.help = "unbind/bind PCI devices (--device BDF, or all), round-robin",
 	.op = "unbind+bind cycle",
 	.cmds = "per cycle with n vectors: unbind INV*n DISCARD*n MAPD, bind MAPD MAPTI*n "
 		"INV*n, MOVI 0..n; a SYNC each",
-	.opts = BOPT_DEVICE | BOPT_FORCE | BOPT_RATE,
+	.opts = BOPT_DEVICE | BOPT_FORCE | BOPT_RATE | BOPT_JOBS | BOPT_PRESSURE,
 	.default_duration_ns = 10ull * 1000000000ull,
 	.run = rebind_run,
 };

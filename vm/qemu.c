@@ -14,6 +14,17 @@
  *   00:01.0 virtio-net (eth0, default route)  00:02.0 virtio-net (eth1, spare)
  *   00:03.0 virtio-blk (scratch disk, vda)    00:04.0 virtio-rng
  *   00:05.0 virtio-9p "out" (/out)            00:06.0 virtio-9p "share" (ro)
+ *   00:07.0 ... --devices: see vm_extra_slot()
+ *
+ * --devices N --vectors M are virtio-serial-pci devices without ports:
+ * their driver (virtio_console) sets up two virtqueues per port plus two
+ * control queues at probe, each with its own MSI-X vector except the
+ * control output queue, plus the config vector: 2 * max_ports + 2 vectors
+ * (max_ports 1 means no multiport: 3). A multiqueue virtio-net would need
+ * a multiqueue backend (tap or vhost-user: host network set-up); virtio-blk
+ * and virtio-scsi cap their queues at the CPU count. The vectors are not
+ * managed (movable from userspace), and the devices have no interface,
+ * address or mount, so the bench device guard allows them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -85,8 +96,10 @@ static const char *mode_args(enum vm_mode_req mode)
 char *vm_kernel_cmdline(const struct vm_config *cfg)
 {
 	/* panic=-1: reboot at once on panic, and -no-reboot turns that into QEMU exiting */
-	return xasprintf("console=ttyAMA0 panic=-1 rdinit=/init %s%s%s%s", mode_args(cfg->mode),
+	/* with an IOMMU, the host's own devices keep direct DMA: vfio gets its own domains */
+	return xasprintf("console=ttyAMA0 panic=-1 rdinit=/init %s%s%s%s%s", mode_args(cfg->mode),
 			 cfg->gic == 4 ? " kvm-arm.vgic_v4_enable=1" : "",
+			 cfg->iommu ? " iommu.passthrough=1" : "",
 			 cfg->append && *cfg->append ? " " : "", cfg->append ? cfg->append : "");
 }
 
@@ -121,13 +134,88 @@ static void add_console(struct strv *s, const struct vm_config *cfg)
 	strv_add2(s, "-serial", xstrdup("chardev:con"));
 }
 
+int vm_extra_slot(int n, int i, struct vm_extra_slot *s)
+{
+	const int free_slots = 32 - VM_FIRST_FREE_SLOT;
+	int port_slots = 0;
+	int direct;
+	int j;
+
+	if (n < 1 || i < 0 || i >= n)
+		return -1;
+	/* slots taken by root ports hold 8 each: F - s + 8 s >= n */
+	if (n > free_slots)
+		port_slots = (n - free_slots + 6) / 7;
+	if (port_slots > free_slots)
+		return -1;
+	direct = free_slots - port_slots;
+	if (direct > n)
+		direct = n;
+	if (i < direct) {
+		*s = (struct vm_extra_slot){ .slot = VM_FIRST_FREE_SLOT + i, .fn = 0 };
+		return 0;
+	}
+	j = i - direct;
+	*s = (struct vm_extra_slot){ .slot = 31 - j / 8, .fn = j % 8, .behind_port = true };
+	return 0;
+}
+
+int vm_extra_vectors(int m, int *ports)
+{
+	if (m < 2 || m > VM_MAX_VECTORS)
+		return -1;
+	if (m < 6) {
+		/* one port, no multiport: input, output, config; 2: one vector shared by the queues */
+		*ports = 1;
+		return m == 2 ? 2 : 3;
+	}
+	*ports = (m - 2) / 2;
+	return 2 * *ports + 2;
+}
+
+static void add_extra_devices(struct strv *s, const struct vm_config *cfg)
+{
+	struct vm_extra_slot sl;
+	int ports = 1;
+	int nvec;
+	int port = 0;
+	int i;
+
+	nvec = vm_extra_vectors(cfg->vectors, &ports);
+	for (i = 0; i < cfg->devices && nvec > 0; i++) {
+		if (vm_extra_slot(cfg->devices, i, &sl))
+			break;
+		if (!sl.behind_port) {
+			strv_add2(s, "-device",
+				  xasprintf("virtio-serial-pci,id=xdev%d,addr=%02x.0,max_ports=%d,"
+					    "vectors=%d",
+					    i, sl.slot, ports, nvec));
+			continue;
+		}
+		/* function 0 of a slot says it is multifunction; chassis numbers must differ */
+		strv_add2(s, "-device",
+			  xasprintf("pcie-root-port,id=xport%d,bus=pcie.0,addr=%02x.%x,chassis=%d,"
+				    "hotplug=off%s",
+				    port, sl.slot, sl.fn, port + 1,
+				    sl.fn == 0 ? ",multifunction=on" : ""));
+		strv_add2(
+			s, "-device",
+			xasprintf("virtio-serial-pci,id=xdev%d,bus=xport%d,addr=00.0,max_ports=%d,"
+				  "vectors=%d",
+				  i, port, ports, nvec));
+		port++;
+	}
+}
+
 char **vm_qemu_argv(const struct vm_config *cfg)
 {
 	struct strv s = { 0 };
 	char *disk = qopt(cfg->disk);
 
 	strv_add(&s, xstrdup(cfg->qemu));
-	strv_add2(&s, "-M", xasprintf("virt,gic-version=%d,its=on,virtualization=on", cfg->gic));
+	strv_add2(&s, "-M",
+		  xasprintf("virt,gic-version=%d,its=on,virtualization=on%s%s", cfg->gic,
+			    cfg->iommu ? ",iommu=" : "", cfg->iommu ? cfg->iommu : ""));
 	strv_add2(&s, "-cpu", xstrdup("max,pauth-impdef=on"));
 	strv_add2(&s, "-smp", xasprintf("%d", cfg->cpus));
 	strv_add2(&s, "-m", xstrdup(cfg->mem));
@@ -152,5 +240,7 @@ char **vm_qemu_argv(const struct vm_config *cfg)
 	add_9p(&s, "out", cfg->out_dir, false, 5);
 	if (cfg->share_dir)
 		add_9p(&s, "share", cfg->share_dir, true, 6);
+	if (cfg->devices > 0)
+		add_extra_devices(&s, cfg);
 	return s.v;
 }

@@ -36,9 +36,10 @@
 #define SCRATCH_DISK_SIZE (1ull << 30)
 #define TAIL_ON_ERROR 20
 
-/* loaded at boot, in this order (virtio_pci is a module on 6.1 only) */
+/* loaded at boot, in this order (virtio_pci, virtio_console: modules on 6.1 only) */
 static const char *const boot_modules[] = {
-	"virtio_pci", "virtio_blk", "virtio_net", "9pnet_virtio", "9p", "virtio_rng",
+	"virtio_pci", "virtio_blk", "virtio_net",     "9pnet_virtio",
+	"9p",	      "virtio_rng", "virtio_console",
 };
 
 /* packed for later insmod/modprobe (device passthrough tests), not loaded */
@@ -61,6 +62,9 @@ struct vm_opts {
 	const char *share;
 	const char *binary;
 	uint64_t timeout_ns; /* 0: none */
+	int devices; /* --devices N */
+	int vectors; /* --vectors M */
+	const char *iommu; /* --iommu smmuv3 */
 	bool list_kernels;
 	int argc; /* COMMAND */
 	char **argv;
@@ -94,13 +98,19 @@ static void usage(FILE *f)
 		"                          (default out/vm)\n"
 		"  --share DIR             mounted read-only at /mnt/share in the guest\n"
 		"  --binary PATH           guest itsperf (default build/aarch64/itsperf)\n"
+		"  --devices N             N more MSI-X devices (virtio-serial-pci, no ports; root\n"
+		"                          bus, then behind pcie-root-ports), 1 to %d\n"
+		"  --vectors M             MSI-X vectors per extra device (default 8; a device gets\n"
+		"                          3 for M < 6, else 2*((M-2)/2)+2; 2: one shared)\n"
+		"  --iommu smmuv3          an SMMUv3 in front of PCI (iommu.passthrough=1 for the\n"
+		"                          host's own devices; vfio-pci needs it)\n"
 		"  --timeout S             whole run, boot included (default %d s; none when\n"
 		"                          interactive)\n"
 		"  --list-kernels          kernels installed by make deps\n"
 		"  -v                      show the boot log\n\n"
 		"Exit status: COMMAND's; 2 bad arguments or missing set-up; %d the emulated\n"
 		"host failed (QEMU error, kernel panic, timeout, requested mode not reached).\n",
-		DEFAULT_TIMEOUT_S, EXIT_VM_FAIL);
+		VM_MAX_DEVICES, DEFAULT_TIMEOUT_S, EXIT_VM_FAIL);
 }
 
 /* ---- where things are ---- */
@@ -903,7 +913,10 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 		OPT_SHARE,
 		OPT_BINARY,
 		OPT_TIMEOUT,
-		OPT_LIST
+		OPT_LIST,
+		OPT_DEVICES,
+		OPT_VECTORS,
+		OPT_IOMMU,
 	};
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -918,6 +931,9 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 		{ "binary", required_argument, NULL, OPT_BINARY },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "list-kernels", no_argument, NULL, OPT_LIST },
+		{ "devices", required_argument, NULL, OPT_DEVICES },
+		{ "vectors", required_argument, NULL, OPT_VECTORS },
+		{ "iommu", required_argument, NULL, OPT_IOMMU },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -934,6 +950,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 	o->mem = "2G";
 	o->out = "out/vm";
 	o->timeout_ns = DEFAULT_TIMEOUT_S * 1000000000ull;
+	o->vectors = 8;
 	optind = 1;
 	/* '+': COMMAND's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
@@ -996,6 +1013,31 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 			break;
 		case OPT_LIST:
 			o->list_kernels = true;
+			break;
+		case OPT_DEVICES:
+			if (parse_u64(optarg, &v) || v > VM_MAX_DEVICES) {
+				err_msg("--devices %s: use 0 to %d", optarg, VM_MAX_DEVICES);
+				return -1;
+			}
+			o->devices = v;
+			break;
+		case OPT_VECTORS: {
+			int ports;
+
+			if (parse_u64(optarg, &v) || v > VM_MAX_VECTORS ||
+			    vm_extra_vectors((int)v, &ports) < 0) {
+				err_msg("--vectors %s: use 2 to %d", optarg, VM_MAX_VECTORS);
+				return -1;
+			}
+			o->vectors = v;
+			break;
+		}
+		case OPT_IOMMU:
+			if (strcmp(optarg, "smmuv3")) {
+				err_msg("--iommu %s: only smmuv3", optarg);
+				return -1;
+			}
+			o->iommu = optarg;
 			break;
 		case 'v':
 			itsperf_verbose++;
@@ -1179,7 +1221,19 @@ int cmd_vm(int argc, char **argv)
 		.disk = disk,
 		.console_log = console_log,
 		.interactive = !o.argc,
+		.devices = o.devices,
+		.vectors = o.vectors,
+		.iommu = o.iommu,
 	};
+	if (o.devices) {
+		int ports;
+		int nvec = vm_extra_vectors(o.vectors, &ports);
+
+		if (nvec != o.vectors)
+			info_msg("--vectors %d: each extra device gets %d (virtio-serial: 3, or "
+				 "2 per port + 2)",
+				 o.vectors, nvec);
+	}
 	debug_msg("kernel %s (%s), %d boot modules, %d more packed, %d itsperf kmods", k.image,
 		  k.release, mods.nr_boot, mods.nr_extra, mods.nr_kmods);
 	if (itsperf_verbose) {

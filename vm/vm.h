@@ -66,7 +66,31 @@ struct vm_config {
 	const char *disk; /* scratch raw image for virtio-blk */
 	const char *console_log; /* interactive: QEMU logs the console here */
 	bool interactive;
+	int devices; /* --devices: extra MSI-X devices (vm_extra_slot()) */
+	int vectors; /* --vectors: MSI-X vectors each (vm_extra_vectors()) */
+	const char *iommu; /* --iommu smmuv3, or NULL */
 };
+
+/*
+ * --devices N --vectors M: N virtio-serial-pci devices with M MSI-X
+ * vectors each, so that the ITS sees N more device IDs and N*M more LPIs
+ * (qemu.c says why virtio-serial). Root bus slots 7..31 first; when they
+ * run out, the rest sit behind pcie-root-ports (8 functions per slot,
+ * from slot 31 down), one device per port.
+ */
+#define VM_MAX_DEVICES 128
+#define VM_MAX_VECTORS 64
+#define VM_FIRST_FREE_SLOT 7 /* 1..6: the fixed devices (qemu.c) */
+
+struct vm_extra_slot {
+	int slot, fn; /* root bus slot and function of the device, or of its port */
+	bool behind_port; /* device at 00.0 on the port's secondary bus */
+};
+
+/* where extra device i of n goes; -1 if n is more than fits */
+int vm_extra_slot(int n, int i, struct vm_extra_slot *s);
+/* the vectors Linux allocates to one extra device asked to have m, and its port count */
+int vm_extra_vectors(int m, int *ports);
 
 /* kernel command line for cfg (caller frees) */
 char *vm_kernel_cmdline(const struct vm_config *cfg);
