@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Record the reference runs under results/ref on the emulated host (see
+# results/README.md, "Reference runs"). The two 6.12-protected batches are
+# interleaved in one boot, run by run, so that the A/A pair differs only
+# by chance and not by boot or by drift over time.
+set -eo pipefail
+cd "$(dirname "$0")/.."
+ITSPERF=build/x86_64/itsperf
+RUNS=${REF_RUNS:-6}
+OUT=${REF_OUT:-results/ref}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+DEV='$(basename $(dirname $(readlink -f /sys/class/net/eth1/device)))'
+ARGS="--suite quick --runs 1 --samples --device $DEV --blockdev /dev/vda"
+
+# record KERNEL MODE LABEL... : RUNS rounds, one run of each label per round
+record() {
+	local kernel=$1 mode=$2 cmd=""
+	local i l
+
+	shift 2
+	for i in $(seq 1 "$RUNS"); do
+		for l in "$@"; do
+			cmd="$cmd itsperf run --label $l $ARGS -o /out/$l-$i >/dev/null 2>&1 &&"
+		done
+	done
+	"$ITSPERF" vm --kernel "$kernel" --mode "$mode" --out "$TMP" --timeout 1800 -- \
+		sh -c "$cmd true"
+	for l in "$@"; do
+		rm -rf "${OUT:?}/$l"
+		mkdir -p "$OUT/$l"
+		for i in $(seq 1 "$RUNS"); do
+			mv "$TMP/$l-$i/$l/run-1" "$OUT/$l/run-$i"
+		done
+	done
+}
+
+record 6.12 protected 6.12-protected 6.12-protected-b
+record 6.12 nvhe 6.12-nvhe
+record 6.1 protected 6.1-protected
+echo "reference runs in $OUT:"
+ls "$OUT"

@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# itsperf run end to end, in the emulated host (tests/integration/run.sh):
+# two labels of 5 runs each (every collector, the affinity, rebind and hvc
+# workloads), read back and compared A/A; then a run interrupted with SIGINT.
+# Writes "ok|fail what" lines to /out/run.res.
+RES=/out/run.res
+: > $RES
+ok() { echo "ok $*" >> $RES; }
+fail() { echo "fail $*" >> $RES; }
+check() { what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+
+DEV=$(basename "$(dirname "$(readlink -f /sys/class/net/eth1/device)")")
+DRV=$(basename "$(readlink -f /sys/bus/pci/devices/$DEV/driver)")
+
+# the host as found: every IRQ's affinity and eth1's driver
+snapshot() {
+	for d in /proc/irq/[0-9]*; do
+		echo "${d##*/} $(cat "$d/smp_affinity_list" 2>/dev/null)"
+	done
+	echo "driver $(basename "$(readlink -f /sys/bus/pci/devices/$DEV/driver)")"
+}
+snapshot > /tmp/before
+
+ARGS="--suite quick --runs 5 --workloads affinity,rebind,hvc --device $DEV"
+for l in A B; do
+	itsperf run --label $l $ARGS -o /out/e2e > /out/run-$l.log 2>&1
+	check "itsperf run --label $l: exit 0 (counts cross-checked)" [ $? = 0 ]
+	check "itsperf run --label $l: MOVI counted by workload, bpf and ftrace alike" \
+		grep -qE '^  MOVI +[0-9.]+ +[0-9]+ +[0-9]+  ok' /out/run-$l.log
+done
+check "5 + 5 complete runs written" [ "$(ls -d /out/e2e/A/run-* /out/e2e/B/run-* | wc -l)" = 10 ]
+itsperf report /out/e2e/A/run-1 > /out/report.txt 2>&1
+check "itsperf report reads a run back" grep -q 'cmd_latency' /out/report.txt
+itsperf compare /out/e2e/A /out/e2e/B > /out/compare-aa.txt 2>&1
+check "itsperf compare A/A exits 0" [ $? = 0 ]
+snapshot > /tmp/after
+check "affinities and eth1's driver ($DRV) as found after the runs" cmp -s /tmp/before /tmp/after
+
+# SIGINT in the middle of a paced affinity run (200 moves at 50/s: 4 s)
+itsperf run --label S --suite quick --runs 2 --rate 50 --workloads affinity,rebind \
+	--device $DEV -o /out/sigint > /out/run-sigint.log 2>&1 &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT: itsperf run exits non-zero ($rc)" [ $rc != 0 ]
+run=$(ls -d /out/sigint/S/run-* 2>/dev/null | head -1)
+check "SIGINT: the interrupted run is kept ($run)" [ -f "$run/meta.json" ]
+check "SIGINT: ... and marked partial" grep -q '"partial": *true' "$run/meta.json"
+check "SIGINT: only one run started" [ "$(ls -d /out/sigint/S/run-* | wc -l)" = 1 ]
+snapshot > /tmp/after-int
+check "SIGINT: affinities and eth1's driver as found" cmp -s /tmp/before /tmp/after-int
+diff /tmp/before /tmp/after-int > /out/sigint-diff.txt
+exit 0
