@@ -372,9 +372,7 @@ static void cl_destroy(struct collector *c)
 	for (i = 0; i < p->nr_types; i++)
 		for (j = 0; j < NR_CMD_PARTS; j++)
 			free(p->types[i].s[j].v);
-	free(c->status);
-	c->status = NULL;
-	c->nr_status = 0;
+	collector_status_reset(c);
 	free(p);
 	c->priv = NULL;
 }

@@ -172,9 +172,7 @@ static void hp_destroy(struct collector *c)
 		return;
 	bpf_fn_probes_detach(p->fn, NR_HVC_FNS);
 	hvc_path__destroy(p->skel);
-	free(c->status);
-	c->status = NULL;
-	c->nr_status = 0;
+	collector_status_reset(c);
 	free(p);
 	c->priv = NULL;
 }

@@ -384,9 +384,7 @@ static void lh_destroy(struct collector *c)
 	bpf_tp_probes_detach(p->tp, 2);
 	lock_hold__destroy(p->skel);
 	free(p->out);
-	free(c->status);
-	c->status = NULL;
-	c->nr_status = 0;
+	collector_status_reset(c);
 	free(p);
 	c->priv = NULL;
 }

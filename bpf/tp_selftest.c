@@ -298,9 +298,7 @@ static void tp_destroy(struct collector *c)
 	rb_poller_stop(p->rb);
 	tp_selftest__destroy(p->skel);
 	free(p->samples);
-	free(c->status);
-	c->status = NULL;
-	c->nr_status = 0;
+	collector_status_reset(c);
 	free(p);
 	c->priv = NULL;
 }

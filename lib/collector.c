@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/collector.h"
@@ -37,4 +38,11 @@ int collector_count(void)
 struct collector *collector_at(int i)
 {
 	return i >= 0 && i < nr_collectors ? collectors[i] : NULL;
+}
+
+void collector_status_reset(struct collector *c)
+{
+	free(c->status);
+	c->status = NULL;
+	c->nr_status = 0;
 }

@@ -47,6 +47,9 @@ struct collector {
 	void *priv;
 };
 
+/* free the per-probe status array filled by init (from destroy) */
+void collector_status_reset(struct collector *c);
+
 /*
  * Registry: each collector file registers itself with a constructor so
  * that adding a collector touches no central list.

@@ -953,9 +953,7 @@ static void ftrace_destroy(struct collector *c)
 		tracefs_instance_free(priv->inst);
 	free_priv(priv);
 	c->priv = NULL;
-	free(c->status);
-	c->status = NULL;
-	c->nr_status = 0;
+	collector_status_reset(c);
 }
 
 static struct collector ftrace_collector = {
