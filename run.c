@@ -537,7 +537,10 @@ static int run_phase(struct run_ctx *ctx, struct result_run *r, const struct sui
 	progress_begin("%s%s", ph->workload, ph->paced && rate > 0 ? " (paced)" : "");
 	memset(&br, 0, sizeof(br));
 	/* cycles (and the EL2 share where the PMU shows it), switches, faults per phase */
-	counting = !counters_open(&cs, ph->workload, NULL, 0) && !counters_start(&cs);
+	/* counters_open() returns how many opened: 0 is fine, "not supported" is recorded */
+	counting = counters_open(&cs, ph->workload, NULL, 0) >= 0;
+	if (counting)
+		counters_start(&cs);
 	ret = bench_workload_run_ex(ph->workload, &bo, &br);
 	if (counting) {
 		counters_stop(&cs);

@@ -29,6 +29,7 @@
 #include "lib/ksyms.h"
 #include "lib/probes.h"
 #include "lib/util.h"
+#include "trace/counters.h"
 #include "trace/khealth.h"
 
 #define MAX_SELECTED 16
@@ -61,6 +62,8 @@ struct rec {
 	bool partial;
 	uint64_t t_start, t_stop, wall_start;
 	struct khealth *health;	/* kernel log delta and ITS errors of the run */
+	struct counters perf;	/* cycles (EL2 share), switches, faults over the command */
+	bool perf_on;
 };
 
 static void usage(FILE *f)
@@ -349,6 +352,13 @@ static int write_result(struct rec *r)
 		result_add_section(res, "probes", probes);
 	}
 	result_add_section(res, "record", record_section(r));
+	if (r->perf_on) {
+		struct json_object *perf = json_object_new_object();
+
+		/* one phase: the recorded command (or duration) as a whole */
+		json_object_object_add(perf, "record", counters_to_json(&r->perf));
+		result_add_section(res, COUNTERS_SECTION, perf);
+	}
 	if (r->health) {
 		khealth_end(r->health, res);
 		khealth_free(r->health);
@@ -482,6 +492,12 @@ int cmd_record(int argc, char **argv)
 	r.health = khealth_begin();
 	r.t_start = now_ns();
 	running = start_collectors(&r, &o);
+	/* counters_open() returns how many opened: 0 is fine, "not supported" is recorded */
+	if (counters_open(&r.perf, "record", NULL, 0) >= 0) {
+		r.perf_on = !counters_start(&r.perf);
+		if (!r.perf_on)
+			counters_close(&r.perf);
+	}
 	if (!running) {
 		err_msg("no collector could attach anything on this kernel: nothing recorded");
 		r.t_stop = now_ns();
@@ -499,11 +515,15 @@ int cmd_record(int argc, char **argv)
 			;
 	}
 	r.t_stop = now_ns();
+	if (r.perf_on)
+		counters_stop(&r.perf);
 	stop_collectors(&r);
 	if (write_result(&r))
 		goto out;
 	ret = r.argv ? r.cmd_status : EXIT_OK;
 out:
+	if (r.perf_on)
+		counters_close(&r.perf);
 	destroy_collectors(&r);
 	free(res);
 	ksyms_free(ks);

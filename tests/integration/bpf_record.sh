@@ -43,6 +43,18 @@ check_eq "tp_selftest: ring-buffer drops" 0 "$($Q "$OUT/tp" value tp_selftest.sa
 bad=$($Q "$OUT/tp" probes bpf:tp_selftest | awk '$3 != 1')
 check_eq "tp_selftest: every tracepoint attached (tp_btf, tracepoint, raw_tp)" "" "$bad"
 check_eq "tp_selftest: overhead counts the events" $N "$($Q "$OUT/tp" overhead bpf:tp_selftest events)"
+# perf counters over the recorded command (issue 8): software counters count, the PMU ones
+# are there as counted or as "not supported" with a reason, never missing
+tr -d ' \n' < "$OUT/tp/meta.json" > "$OUT/tp-meta.flat"
+check "perf counters: phase 'record' stored" grep -q '"perf_counters":{"record"' "$OUT/tp-meta.flat"
+check "perf counters: context switches counted" \
+	grep -qE '"context-switches":\{[^}]*"status":"ok"' "$OUT/tp-meta.flat"
+check "perf counters: cycles counted or 'not supported'" \
+	grep -qE '"cycles":\{[^}]*"status":"(ok|notsupported)"' "$OUT/tp-meta.flat"
+check "kernel health stored with the run" grep -q '"health":{' "$OUT/tp-meta.flat"
+$ITSPERF report "$OUT/tp" > "$OUT/tp-report.txt" 2>&1
+check "report prints the counters perf-stat style" \
+	grep -q "Performance counter stats for phase 'record'" "$OUT/tp-report.txt"
 ns=$($Q "$OUT/tp" overhead bpf:tp_selftest ns_per_event)
 if [ -n "$ns" ] && [ "${ns%.*}" -gt 0 ]; then
 	tap_ok "tp_selftest: overhead recorded ($ns ns of BPF time per getpid)"
