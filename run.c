@@ -78,6 +78,7 @@ struct run_opts {
 	const char *blockdev;
 	const char *only;		/* --workloads a,b */
 	bool raw_samples;
+	bool trace_dat;			/* --trace-dat: keep the command records as trace.dat */
 	struct run_sweep sweep[RUN_MAX_SWEEP];
 	int nr_sweep;
 };
@@ -171,6 +172,8 @@ static void usage(FILE *f)
 		"  -b, --blockdev DEV     block device for the msi workload (read-only)\n"
 		"  -w, --workloads LIST   only these workloads of the suite\n"
 		"      --samples          keep raw per-event samples\n"
+		"      --trace-dat        keep every ITS command as a raw ftrace record in\n"
+		"                         files/trace.dat (trace-cmd report, KernelShark)\n"
 		"      --sweep NAME=V     record a swept variable in the metadata (repeatable)\n");
 }
 
@@ -222,6 +225,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "blockdev", required_argument, NULL, 'b' },
 		{ "workloads", required_argument, NULL, 'w' },
 		{ "samples", no_argument, NULL, 'S' },
+		{ "trace-dat", no_argument, NULL, 'D' },
 		{ "sweep", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -275,6 +279,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'S':
 			o->raw_samples = true;
+			break;
+		case 'D':
+			o->trace_dat = true;
 			break;
 		case 'W':
 			if (parse_sweep(optarg, o)) {
@@ -347,7 +354,9 @@ static int pick_collectors(const struct run_opts *o, struct collector **cs)
 			for (i = 0; i < collector_count() && n < MAX_COLLECTORS; i++) {
 				struct collector *c = collector_at(i);
 
+				/* trace.dat files are ~7 MB (kallsyms): only when asked */
 				if (strstr(c->name, "selftest") ||
+				    (!strcmp(c->name, "tracedat") && !o->trace_dat) ||
 				    str_starts(c->name, "bpf:") != (pass == 0))
 					continue;
 				cs[n++] = c;
@@ -582,20 +591,28 @@ static void collectors_start(struct run_ctx *ctx)
 	}
 }
 
+/*
+ * All collectors stop before any writes or tears down: they measured the
+ * same interval, and one collector's teardown (ftrace removes every
+ * tracefs object of this pid) cannot pull the buffer from under another.
+ */
 static void collectors_stop(struct run_ctx *ctx, struct result_run *r)
 {
 	int i;
 
+	for (i = 0; i < ctx->nr_cs; i++)
+		if (ctx->live[i] && ctx->cs[i]->stop)
+			ctx->cs[i]->stop(ctx->cs[i]);
 	for (i = 0; i < ctx->nr_cs; i++) {
 		struct collector *c = ctx->cs[i];
 
+		if (ctx->live[i] && c->emit && c->emit(c, r))
+			warn_msg("collector %s: could not write its results", c->name);
+	}
+	for (i = 0; i < ctx->nr_cs; i++) {
 		if (!ctx->live[i])
 			continue;
-		if (c->stop)
-			c->stop(c);
-		if (c->emit && c->emit(c, r))
-			warn_msg("collector %s: could not write its results", c->name);
-		c->destroy(c);
+		ctx->cs[i]->destroy(ctx->cs[i]);
 		ctx->live[i] = false;
 	}
 }

@@ -62,6 +62,10 @@ static const char *judge(struct crosscheck_row *r)
 		return "not comparable";
 	if (r->bpf >= 0 && r->ftrace >= 0 && r->bpf != r->ftrace)
 		return "MISMATCH";
+	if (r->tracedat >= 0 && seen >= 0 && r->tracedat != seen)
+		return "MISMATCH";
+	if (seen < 0)
+		seen = r->tracedat;
 	if (seen < 0)
 		return "not comparable";
 	if (r->workload <= 0 && r->workload_max <= 0)
@@ -81,6 +85,7 @@ int crosscheck_counters(struct json_object *counters, struct crosscheck_row *row
 	struct json_object *wl = NULL;
 	struct json_object *bpf = NULL;
 	struct json_object *ft = NULL;
+	struct json_object *td = NULL;
 	int n = 0;
 	int i;
 
@@ -91,14 +96,17 @@ int crosscheck_counters(struct json_object *counters, struct crosscheck_row *row
 	json_object_object_get_ex(counters, "workload_max", &wl_max);
 	json_object_object_get_ex(counters, "bpf", &bpf);
 	json_object_object_get_ex(counters, "ftrace", &ft);
+	json_object_object_get_ex(counters, "trace.dat", &td);
 	collect_names(wl, rows, &n, max);
 	collect_names(bpf, rows, &n, max);
 	collect_names(ft, rows, &n, max);
+	collect_names(td, rows, &n, max);
 	for (i = 0; i < n; i++) {
 		rows[i].workload = wl ? count_of(wl, rows[i].cmd) : -1;
 		rows[i].workload_max = wl_max ? count_of(wl_max, rows[i].cmd) : rows[i].workload;
 		rows[i].bpf = count_of(bpf, rows[i].cmd);
 		rows[i].ftrace = count_of(ft, rows[i].cmd);
+		rows[i].tracedat = count_of(td, rows[i].cmd);
 		rows[i].verdict = judge(&rows[i]);
 		if (!strcmp(rows[i].verdict, "MISMATCH"))
 			(*mismatches)++;
@@ -131,6 +139,7 @@ int crosscheck_print(const struct result_data *d, FILE *out)
 {
 	struct crosscheck_row rows[MAX_ROWS];
 	struct json_object *counters = NULL;
+	bool has_td = false;
 	int mismatches;
 	int n;
 	int i;
@@ -143,12 +152,19 @@ int crosscheck_print(const struct result_data *d, FILE *out)
 		return 0;
 	}
 	fprintf(out, "cross-check of ITS command counts (%s):\n", d->dir);
-	fprintf(out, "  %-8s %15s %10s %10s  %s\n", "command", "workload", "bpf", "ftrace", "");
+	for (i = 0; i < n && !has_td; i++)
+		has_td = rows[i].tracedat >= 0;
+	fprintf(out, "  %-8s %15s %10s %10s", "command", "workload", "bpf", "ftrace");
+	if (has_td)
+		fprintf(out, " %10s", "trace.dat");
+	fprintf(out, "\n");
 	for (i = 0; i < n; i++) {
 		fprintf(out, "  %-8s", rows[i].cmd);
 		print_range(out, rows[i].workload, rows[i].workload_max);
 		print_count(out, rows[i].bpf);
 		print_count(out, rows[i].ftrace);
+		if (has_td)
+			print_count(out, rows[i].tracedat);
 		fprintf(out, "  %s\n", rows[i].verdict);
 	}
 	if (mismatches)

@@ -19,6 +19,7 @@ struct crosscheck_row {
 	long long workload_max;	/* upper end when the kernel decides part of it */
 	long long bpf;		/* -1: source absent from the run */
 	long long ftrace;
+	long long tracedat;	/* the raw records kept as trace.dat (collector "tracedat") */
 	const char *verdict;	/* "ok", "MISMATCH", "unexpected", "not comparable" */
 };
 

@@ -100,6 +100,27 @@ static void summary_cols(const struct summary *s, double *v)
 	v[8] = s->stddev;
 }
 
+/* raw captures a developer opens with their own tools */
+static void print_attachments(FILE *f, const struct result_data *d)
+{
+	size_t i;
+
+	if (!d->files)
+		return;
+	for (i = 0; i < json_object_array_length(d->files); i++) {
+		struct json_object *file = json_object_array_get_idx(d->files, i);
+		struct json_object *name;
+		struct json_object *path;
+
+		if (!json_object_object_get_ex(file, "name", &name) ||
+		    !json_object_object_get_ex(file, "path", &path) ||
+		    strcmp(json_object_get_string(name), "trace.dat"))
+			continue;
+		fprintf(f, "raw ITS command records: %s/%s (trace-cmd report FILE, kernelshark FILE)\n",
+			d->dir, json_object_get_string(path));
+	}
+}
+
 /*
  * Health, cross-source command counts and perf counters: what a reader must
  * not miss next to the distributions. runs: the runs merged into d (for
@@ -135,6 +156,7 @@ static void print_sections(FILE *f, const struct result_data *d, const struct ru
 		counters_print_section(f, perf, each, n);
 		free(each);
 	}
+	print_attachments(f, d);
 }
 
 static int metric_order_cmp(const void *a, const void *b)

@@ -38,6 +38,17 @@ check "itsperf compare A/A exits 0" [ $? = 0 ]
 snapshot > /tmp/after
 check "affinities and eth1's driver ($DRV) as found after the runs" cmp -s /tmp/before /tmp/after
 
+# the command records kept as trace.dat: a fourth count in the cross-check
+itsperf run --label T --suite quick --runs 1 --workloads affinity,rebind --device $DEV \
+	--trace-dat -o /out/tdat > /out/run-tdat.log 2>&1
+check "itsperf run --trace-dat: exit 0" [ $? = 0 ]
+check "--trace-dat: MOVI counted alike by workload, bpf, ftrace and trace.dat" \
+	grep -qE '^  MOVI +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9]+  ok' /out/run-tdat.log
+check "--trace-dat: trace.dat attached" [ -s /out/tdat/T/run-1/files/trace.dat ]
+itsperf report /out/tdat/T/run-1 > /out/report-tdat.txt 2>&1
+check "--trace-dat: report names the file" grep -q 'raw ITS command records: .*trace.dat' \
+	/out/report-tdat.txt
+
 # SIGINT in the middle of a paced affinity run (200 moves at 50/s: 4 s)
 itsperf run --label S --suite quick --runs 2 --rate 50 --workloads affinity,rebind \
 	--device $DEV -o /out/sigint > /out/run-sigint.log 2>&1 &

@@ -32,3 +32,19 @@ check_eq "x86 itsperf compare of the guest's A/A runs: exit 0" 0 "$?"
 check "email table fits 72 columns" awk 'length > 72 { exit 1 }' "$OUT/email.txt"
 "$ITSPERF" report "$OUT/sigint" > "$OUT/report-partial.txt" 2>&1
 check "the partial run reads back and says PARTIAL" grep -q PARTIAL "$OUT/report-partial.txt"
+
+# the trace.dat written in the guest, read on this side by trace-cmd (issue 8)
+TD=$OUT/tdat/T/run-1
+if [ -f "$TD/files/trace.dat" ]; then
+	want=$(tr -d ' \n' < "$TD/meta.json" | grep -oE '"trace.dat":\{[^}]*"MOVI":[0-9]+' |
+		grep -oE '[0-9]+$')
+	wl=$(tr -d ' \n' < "$TD/meta.json" | grep -oE '"workload":\{[^}]*"MOVI":[0-9]+' |
+		grep -oE '[0-9]+$')
+	got=$(trace-cmd report "$TD/files/trace.dat" 2>/dev/null | grep -c 'builder=its_build_movi_cmd')
+	check_eq "trace-cmd report: MOVI records == the workload's count" "${wl:-?}" "$got"
+	check_eq "trace-cmd report: MOVI records == the run's trace.dat count" "${want:-?}" "$got"
+	rest=$(trace-cmd report "$TD/files/trace.dat" 2>/dev/null | grep -c 'builder=its_build_')
+	check "trace-cmd report: every record names its builder" [ "$rest" -gt "$got" ]
+else
+	tap_fail "no trace.dat came back from the guest"
+fi
