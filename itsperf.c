@@ -86,26 +86,3 @@ int main(int argc, char **argv)
 	usage(stderr);
 	return EXIT_USAGE;
 }
-
-/*
- * Commands whose implementation is not linked yet report so instead of
- * failing the link; each is replaced by the real one in its directory.
- * TODO: drop these once every command has landed.
- */
-#define WEAK_CMD(fn, file)						\
-	int __attribute__((weak)) fn(int argc __unused, char **argv)	\
-	{								\
-		err_msg("'%s' is not built into this itsperf (%s)", argv[0], file); \
-		return EXIT_USAGE;					\
-	}
-
-WEAK_CMD(cmd_vm, "vm/vm.c")
-WEAK_CMD(cmd_bench, "bench/bench.c")
-WEAK_CMD(cmd_record, "bpf/record.c")
-WEAK_CMD(cmd_probes, "trace/probes_cmd.c")
-WEAK_CMD(cmd_boot_args, "trace/boot_args.c")
-WEAK_CMD(cmd_boot_collect, "trace/boot_collect.c")
-WEAK_CMD(cmd_report, "analysis/report.c")
-WEAK_CMD(cmd_compare, "analysis/compare.c")
-WEAK_CMD(cmd_plot, "analysis/plot.c")
-WEAK_CMD(cmd_run, "run.c")

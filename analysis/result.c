@@ -170,24 +170,48 @@ void hist_add(struct hist *h, uint64_t v)
 		h->max = v;
 }
 
+/* re-bucket a histogram in log2 (each bucket by its lower bound): exact for log2 */
+static void hist_to_log2(struct hist *h)
+{
+	struct hist l;
+	int i;
+
+	hist_init(&l, HIST_LOG2, 64, 0);
+	for (i = 0; i < h->nr_buckets; i++)
+		l.buckets[hist_bucket_of(&l, hist_bucket_lo(h, i))] += h->buckets[i];
+	l.count = h->count;
+	l.min = h->min;
+	l.max = h->max;
+	l.sum = h->sum;
+	hist_free(h);
+	*h = l;
+}
+
 void hist_merge(struct hist *dst, const struct hist *src)
 {
 	int i;
 
 	if (!src->count)
 		return;
-	if (!dst->buckets || !dst->nr_buckets)
+	/*
+	 * An empty destination takes the source's layout: a run that saw no
+	 * event of a metric writes an empty log2 histogram whatever layout the
+	 * collector uses when it has data.
+	 */
+	if (!dst->buckets || !dst->nr_buckets || !dst->count) {
+		hist_free(dst);
 		hist_init(dst, src->type, src->nr_buckets, src->width);
+	}
 	if (dst->type != src->type || dst->width != src->width) {
-		/* a programming error: layouts of one metric must agree */
-		warn_msg(
-			"hist_merge: bucket layouts differ (%d/%lu vs %d/%lu), re-bucketing by lower bound",
-			dst->type, (unsigned long)dst->width, src->type, (unsigned long)src->width);
-		for (i = 0; i < src->nr_buckets; i++) {
-			uint64_t c = src->buckets[i];
-
-			dst->buckets[hist_bucket_of(dst, hist_bucket_lo(src, i))] += c;
-		}
+		/*
+		 * A collector keeps the finer linear layout for a run whose values
+		 * all fit it, log2 otherwise (bpf_emit_hist()): runs of one metric
+		 * can differ. Pool them in log2, which holds any value.
+		 */
+		if (dst->type != HIST_LOG2)
+			hist_to_log2(dst);
+		for (i = 0; i < src->nr_buckets; i++)
+			dst->buckets[hist_bucket_of(dst, hist_bucket_lo(src, i))] += src->buckets[i];
 	} else {
 		if (src->nr_buckets > dst->nr_buckets) {
 			dst->buckets =

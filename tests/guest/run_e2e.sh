@@ -33,6 +33,22 @@ done
 check "5 + 5 complete runs written" [ "$(ls -d /out/e2e/A/run-* /out/e2e/B/run-* | wc -l)" = 10 ]
 itsperf report /out/e2e/A/run-1 > /out/report.txt 2>&1
 check "itsperf report reads a run back" grep -q 'cmd_latency' /out/report.txt
+# perf counters per workload phase: cycles counted (QEMU's PMU has them), instructions
+# counted or said "not supported" (TCG implements INST_RETIRED only with -icount)
+check "report: perf counters of the affinity phase" \
+	grep -q "Performance counter stats for phase 'affinity'" /out/report.txt
+check "report: cycles counted in the affinity phase" grep -qE '^ +[0-9,]+ +cycles ' /out/report.txt
+check "report: instructions counted or 'not supported'" \
+	grep -qE '(^ +[0-9,]+|<not supported>) +instructions ' /out/report.txt
+
+# itsperf record around a workload: the same counters over the recorded command
+itsperf record -e bpf:cmd_latency,ftrace -o /out/rec -- itsperf bench affinity --ops 50 \
+	> /out/record.log 2>&1
+check "itsperf record around bench affinity: exit 0" [ $? = 0 ]
+itsperf report /out/rec > /out/report-rec.txt 2>&1
+check "record: perf counters of phase 'record' reported" \
+	grep -q "Performance counter stats for phase 'record'" /out/report-rec.txt
+check "record: cycles counted" grep -qE '^ +[0-9,]+ +cycles ' /out/report-rec.txt
 itsperf compare /out/e2e/A /out/e2e/B > /out/compare-aa.txt 2>&1
 check "itsperf compare A/A exits 0" [ $? = 0 ]
 snapshot > /tmp/after

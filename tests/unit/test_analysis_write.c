@@ -111,6 +111,37 @@ static void test_hist_linear_overflow(void **state __unused)
 	hist_free(&h);
 }
 
+/* runs of one metric may come in linear and log2: pooled in log2, nothing lost */
+static void test_hist_merge_layouts(void **state __unused)
+{
+	struct hist lin;
+	struct hist l2;
+	struct hist dst = { 0 };
+	uint64_t total = 0;
+	int i;
+
+	hist_init(&lin, HIST_LINEAR, 100, 1000);
+	hist_add(&lin, 500);
+	hist_add(&lin, 1500);
+	hist_init(&l2, HIST_LOG2, 64, 0);
+	hist_add(&l2, 3000);
+	hist_merge(&dst, &lin);		/* empty dst takes the linear layout */
+	assert_int_equal(dst.type, HIST_LINEAR);
+	hist_merge(&dst, &l2);		/* a log2 run: everything goes log2 */
+	assert_int_equal(dst.type, HIST_LOG2);
+	assert_int_equal(dst.count, 3);
+	assert_int_equal(dst.min, 500);
+	assert_int_equal(dst.max, 3000);
+	for (i = 0; i < dst.nr_buckets; i++)
+		total += dst.buckets[i];
+	assert_int_equal(total, 3);
+	/* 3000 is in [2048, 4096): bucket 11 */
+	assert_int_equal(dst.buckets[11], 1);
+	hist_free(&lin);
+	hist_free(&l2);
+	hist_free(&dst);
+}
+
 static void test_write_run(void **state __unused)
 {
 	char *root = tmp_root();
@@ -338,6 +369,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hist_log2),  cmocka_unit_test(test_hist_linear_overflow),
+		cmocka_unit_test(test_hist_merge_layouts),
 		cmocka_unit_test(test_write_run),  cmocka_unit_test(test_partial_and_abort),
 		cmocka_unit_test(test_same_metric_two_sources),
 		cmocka_unit_test(test_kernel_log), cmocka_unit_test(test_meta_from_host),
