@@ -29,7 +29,7 @@ REVS="baseline:nvhe pkvm:protected"
 mkdir -p "$OUT"/runs "$OUT"/rates "$OUT"/boot "$OUT"/report/plots "$OUT"/logs
 OUT=$(cd "$OUT" && pwd)
 echo "itsperf demo: 2 revisions x ($RUNS suite runs + rate sweep + $BOOTS boot captures)"
-echo "  on the emulated pKVM host (Debian $KERNEL under QEMU TCG): about 8 minutes on 2 cores"
+echo "  on the emulated pKVM host (Debian $KERNEL under QEMU TCG): about 5 minutes on 2 cores"
 echo "  output: $OUT"
 start=$(date +%s)
 
