@@ -424,45 +424,6 @@ out:
 
 /* ---- against the offered rate or a swept variable ---- */
 
-static double run_x(const struct result_data *d, const char *sweep)
-{
-	int i;
-
-	if (!sweep)
-		return d->meta.offered_rate > 0 ? d->meta.offered_rate : NAN;
-	for (i = 0; i < d->meta.nr_sweep; i++)
-		if (!strcmp(d->meta.sweep[i].name, sweep))
-			return d->meta.sweep[i].value;
-	return NAN;
-}
-
-static int distinct_x(const struct run_set *s, const char *sweep, double **out)
-{
-	double *v = NULL;
-	int n = 0;
-	int g;
-	int r;
-	int k;
-
-	for (g = 0; g < s->nr_groups; g++) {
-		for (r = 0; r < s->groups[g].nr_runs; r++) {
-			double x = run_x(s->groups[g].runs[r], sweep);
-
-			if (!isfinite(x))
-				continue;
-			for (k = 0; k < n && v[k] != x; k++)
-				;
-			if (k == n) {
-				v = xrealloc(v, (n + 1) * sizeof(*v));
-				v[n++] = x;
-			}
-		}
-	}
-	sort_double(v, n);
-	*out = v;
-	return n;
-}
-
 /* per x: median, min and max over the runs at x of one per-run statistic */
 static bool write_xy(FILE *f, const struct run_group *g, const char *sweep, const double *xs,
 		     int nx, const char *metric, enum run_stat st, double div)
@@ -480,7 +441,7 @@ static bool write_xy(FILE *f, const struct run_group *g, const char *sweep, cons
 		sub.runs = runs;
 		sub.nr_runs = 0;
 		for (r = 0; r < g->nr_runs; r++)
-			if (run_x(g->runs[r], sweep) == xs[j])
+			if (run_x(g->runs[r], sweep, false) == xs[j])
 				runs[sub.nr_runs++] = g->runs[r];
 		n = group_stat(&sub, metric, st, v);
 		if (n) {
@@ -599,7 +560,7 @@ static void plot_axis(struct plot_ctx *c, const struct metric_ref *refs, int nr,
 	int nx;
 	int i;
 
-	nx = distinct_x(c->s, sweep, &xs);
+	nx = run_set_x_values(c->s, sweep, false, &xs);
 	if (nx < 2) {
 		free(xs);
 		return;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis/runs.h"
+#include "analysis/stats.h"
 #include "lib/util.h"
 
 static struct run_group *find_group(struct run_set *s, int arg, const char *label, bool merge)
@@ -386,4 +387,44 @@ void fmt_value(char *buf, size_t len, double v, const char *unit)
 		snprintf(buf, len, "%.0f", v);
 	else
 		snprintf(buf, len, "%.*f", a >= 100 ? 1 : 2, v);
+}
+
+double run_x(const struct result_data *d, const char *sweep, bool unpaced_is_zero)
+{
+	int i;
+
+	if (!sweep)
+		return d->meta.offered_rate > 0 || unpaced_is_zero ? d->meta.offered_rate : NAN;
+	for (i = 0; i < d->meta.nr_sweep; i++)
+		if (!strcmp(d->meta.sweep[i].name, sweep))
+			return d->meta.sweep[i].value;
+	return NAN;
+}
+
+int run_set_x_values(const struct run_set *s, const char *sweep, bool unpaced_is_zero,
+		     double **out)
+{
+	double *v = NULL;
+	int n = 0;
+	int g;
+	int r;
+	int k;
+
+	for (g = 0; g < s->nr_groups; g++) {
+		for (r = 0; r < s->groups[g].nr_runs; r++) {
+			double x = run_x(s->groups[g].runs[r], sweep, unpaced_is_zero);
+
+			if (!isfinite(x))
+				continue;
+			for (k = 0; k < n && v[k] != x; k++)
+				;
+			if (k < n)
+				continue;
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = x;
+		}
+	}
+	sort_double(v, n);
+	*out = v;
+	return n;
 }

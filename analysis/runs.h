@@ -48,6 +48,16 @@ struct metric_ref {
 };
 int run_set_metrics(const struct run_set *s, struct metric_ref **out);
 
+/*
+ * The x value of a run for the rate and sweep views: its swept variable
+ * sweep (meta.sweep), or with sweep NULL its offered rate; an unpaced run
+ * (rate 0) is x = 0 if unpaced_is_zero, else NaN. NaN: the run has none.
+ */
+double run_x(const struct result_data *d, const char *sweep, bool unpaced_is_zero);
+/* the distinct x values of the runs of s, ascending; returns how many (*out malloc'ed) */
+int run_set_x_values(const struct run_set *s, const char *sweep, bool unpaced_is_zero,
+		     double **out);
+
 /* area display order: cmd_latency, lock_hold, hvc_path, deprivilege_window, throughput, count, others */
 int area_rank(const char *area);
 /* the name below its area heading: "cmd_latency.total.MOVI" -> "total.MOVI" */

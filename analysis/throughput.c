@@ -19,46 +19,6 @@
 #include "analysis/stats.h"
 #include "lib/util.h"
 
-/* the x value of a run: its offered rate or its swept variable; NaN if it has none */
-static double run_x(const struct result_data *d, const char *sweep)
-{
-	int i;
-
-	if (!sweep)
-		return d->meta.offered_rate;
-	for (i = 0; i < d->meta.nr_sweep; i++)
-		if (!strcmp(d->meta.sweep[i].name, sweep))
-			return d->meta.sweep[i].value;
-	return NAN;
-}
-
-static int collect_x(const struct run_set *s, const char *sweep, double **xs)
-{
-	double *v = NULL;
-	int n = 0;
-	int g;
-	int r;
-	int k;
-
-	for (g = 0; g < s->nr_groups; g++) {
-		for (r = 0; r < s->groups[g].nr_runs; r++) {
-			double x = run_x(s->groups[g].runs[r], sweep);
-
-			if (!isfinite(x))
-				continue;
-			for (k = 0; k < n && v[k] != x; k++)
-				;
-			if (k < n)
-				continue;
-			v = xrealloc(v, (n + 1) * sizeof(*v));
-			v[n++] = x;
-		}
-	}
-	sort_double(v, n);
-	*xs = v;
-	return n;
-}
-
 /* per-run values of one metric statistic for the runs of g at x */
 static int point_values(const struct run_group *g, const char *sweep, double x, const char *metric,
 			enum run_stat st, double *out)
@@ -71,7 +31,7 @@ static int point_values(const struct run_group *g, const char *sweep, double x, 
 	sub.nr_runs = 0;
 	sub.runs = runs;
 	for (r = 0; r < g->nr_runs; r++)
-		if (run_x(g->runs[r], sweep) == x)
+		if (run_x(g->runs[r], sweep, true) == x)
 			runs[sub.nr_runs++] = g->runs[r];
 	n = group_stat(&sub, metric, st, out);
 	free(runs);
@@ -114,7 +74,7 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 	int g;
 	int j;
 
-	nx = collect_x(s, sweep, &xs);
+	nx = run_set_x_values(s, sweep, true, &xs);
 	if (!sweep && nx == 1 && xs[0] == 0)
 		nx = 0; /* only unpaced runs: there is no rate axis */
 	if (!nx) {
