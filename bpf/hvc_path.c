@@ -43,8 +43,8 @@ static const struct bpf_fn_probe hp_probes[NR_HVC_FNS] = {
 static int hp_init(struct collector *c, const struct collector_opts *o)
 {
 	struct hp_priv *p = xcalloc(1, sizeof(*p));
+	int usable, err;
 	char ebuf[48];
-	int err;
 
 	c->priv = p;
 	memcpy(p->fn, hp_probes, sizeof(hp_probes));
@@ -54,9 +54,9 @@ static int hp_init(struct collector *c, const struct collector_opts *o)
 		err_msg("%s: open: %s", c->name, bpf_errname(-errno, ebuf, sizeof(ebuf)));
 		return -1;
 	}
-	err = bpf_fn_probes_prepare(p->skel->obj, p->fn, NR_HVC_FNS, o);
+	usable = bpf_fn_probes_prepare(p->skel->obj, p->fn, NR_HVC_FNS, o);
 	c->status = bpf_probes_status(p->fn, NR_HVC_FNS, NULL, 0, &c->nr_status);
-	if (!err)
+	if (!usable)
 		return -1;
 	err = hvc_path__load(p->skel);
 	if (err) {
