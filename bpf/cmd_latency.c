@@ -5,7 +5,7 @@
  * says how each part is measured). Probes: cmd_send, vcmd_send, cmd_clear,
  * queue_alloc, cmd_wait of lib/probes.c. Aggregation: per-CPU histograms
  * in the kernel, merged here per command type. Report: metrics
- * cmd_latency.<part>.<TYPE>, cmd_latency.count.<TYPE>, plus the probes,
+ * cmd_latency.<part>.<CMD>, cmd_latency.count.<CMD>, plus the probes,
  * counters and overhead sections.
  */
 #include <errno.h>
@@ -279,7 +279,7 @@ static void emit_type(struct result_run *r, struct type_stats *t)
 		bpf_emit_hist(r, &d, &t->h[part], CMD_LIN_WIDTH_NS, t->s[part].v, t->s[part].n);
 	}
 	if (t->h[PART_TOTAL].count) {
-		snprintf(name, sizeof(name), "count.cmd.%s", t->type);
+		snprintf(name, sizeof(name), "cmd_latency.count.%s", t->type);
 		d.name = name;
 		d.area = "count";
 		d.unit = "events";

@@ -108,12 +108,28 @@ void bpf_hist_export(const struct bpf_hist *bh, uint64_t lin_width, struct hist 
 	}
 }
 
+/* another collector (ftrace) wrote this name already: keep both, ours as NAME:bpf */
+static const struct metric_desc *unique_name(struct result_run *r, const struct metric_desc *d,
+					     struct metric_desc *alt, char *buf, size_t len)
+{
+	if (!result_has_metric(r, d->name))
+		return d;
+	*alt = *d;
+	snprintf(buf, len, "%s:bpf", d->name);
+	alt->name = buf;
+	return alt;
+}
+
 int bpf_emit_hist(struct result_run *r, const struct metric_desc *d, const struct bpf_hist *bh,
 		  uint64_t lin_width, const uint64_t *samples, size_t nr_samples)
 {
 	bool linear = lin_width && bh->max < lin_width * BPF_HIST_LIN_SLOTS;
+	struct metric_desc alt;
+	char name[256];
 	struct hist h;
 	int err;
+
+	d = unique_name(r, d, &alt, name, sizeof(name));
 
 	/* samples stand for the histogram's events one by one, or not at all */
 	if (nr_samples && nr_samples != bh->count) {
@@ -134,31 +150,19 @@ int bpf_emit_hist(struct result_run *r, const struct metric_desc *d, const struc
 	else
 		bpf_hist_export(bh, lin_width, &h, NULL);
 	err = result_add_metric(r, d, &h, samples, nr_samples);
-	if (err) {
-		struct metric_desc alt = *d;
-		char name[256];
-
-		/* another collector (ftrace) wrote this name already: keep both */
-		snprintf(name, sizeof(name), "%s:bpf", d->name);
-		alt.name = name;
-		err = result_add_metric(r, &alt, &h, samples, nr_samples);
-		if (err)
-			warn_msg("%s: not written", d->name);
-	}
 	hist_free(&h);
+	if (err)
+		warn_msg("%s: not written", d->name);
 	return err;
 }
 
 int bpf_emit_value(struct result_run *r, const struct metric_desc *d, double value)
 {
-	struct metric_desc alt = *d;
+	struct metric_desc alt;
 	char name[256];
 
+	d = unique_name(r, d, &alt, name, sizeof(name));
 	if (!result_add_value(r, d, value))
-		return 0;
-	snprintf(name, sizeof(name), "%s:bpf", d->name);
-	alt.name = name;
-	if (!result_add_value(r, &alt, value))
 		return 0;
 	warn_msg("%s: not written", d->name);
 	return -1;

@@ -38,7 +38,8 @@ void bpf_hist_export(const struct bpf_hist *bh, uint64_t lin_width, struct hist 
 /*
  * Write one latency distribution with raw samples if any: the linear
  * histogram when no value fell beyond its last bucket, else the log2 one.
- * Named "<name>:bpf" if another collector (ftrace) wrote the name already.
+ * Named "<name>:bpf" if another collector (ftrace) wrote the name already
+ * (results/README.md).
  */
 int bpf_emit_hist(struct result_run *r, const struct metric_desc *d, const struct bpf_hist *bh,
 		  uint64_t lin_width, const uint64_t *samples, size_t nr_samples);

@@ -5,7 +5,8 @@
  * kvm_unshare_hyp, pkvm_create_hyp_vm, __pkvm_destroy_hyp_vm, the series'
  * ITS setup callback and staging commit by candidate names) and KVM_RUN
  * (kvm_arch_vcpu_ioctl_run: host time from the ioctl to the exit to
- * userspace). Metrics hvc.<path> (latency) and count.hvc.<path> (calls).
+ * userspace). Metrics hvc_path.<probe> (latency) and hvc_path.count.<probe>
+ * (calls), <probe> the logical probe name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,19 +40,11 @@ static const struct bpf_fn_probe hp_probes[NR_HVC_FNS] = {
 	[HVC_ITS_COMMIT] = { .probe = "its_staging_commit", .prefix = "its_staging_commit" },
 };
 
-/* results/README.md names: hvc.<path> */
-static const char *const path_names[NR_HVC_FNS] = {
-	[HVC_SHARE_HYP] = "share_hyp",	   [HVC_UNSHARE_HYP] = "unshare_hyp",
-	[HVC_CREATE_VM] = "create_hyp_vm", [HVC_DESTROY_VM] = "destroy_hyp_vm",
-	[HVC_VCPU_RUN] = "vcpu_run",	   [HVC_ITS_SETUP] = "its_setup",
-	[HVC_ITS_COMMIT] = "its_cmd",
-};
-
 static int hp_init(struct collector *c, const struct collector_opts *o)
 {
 	struct hp_priv *p = xcalloc(1, sizeof(*p));
+	int usable, err;
 	char ebuf[48];
-	int err;
 
 	c->priv = p;
 	memcpy(p->fn, hp_probes, sizeof(hp_probes));
@@ -61,9 +54,9 @@ static int hp_init(struct collector *c, const struct collector_opts *o)
 		err_msg("%s: open: %s", c->name, bpf_errname(-errno, ebuf, sizeof(ebuf)));
 		return -1;
 	}
-	err = bpf_fn_probes_prepare(p->skel->obj, p->fn, NR_HVC_FNS, o);
+	usable = bpf_fn_probes_prepare(p->skel->obj, p->fn, NR_HVC_FNS, o);
 	c->status = bpf_probes_status(p->fn, NR_HVC_FNS, NULL, 0, &c->nr_status);
-	if (!err)
+	if (!usable)
 		return -1;
 	err = hvc_path__load(p->skel);
 	if (err) {
@@ -130,7 +123,7 @@ static int hp_emit(struct collector *c, struct result_run *r)
 			continue;
 		lp = probe_find(p->fn[i].probe);
 		calls += h.count;
-		snprintf(name, sizeof(name), "count.hvc.%s", path_names[i]);
+		snprintf(name, sizeof(name), "hvc_path.count.%s", p->fn[i].probe);
 		d.name = name;
 		d.area = "count";
 		d.unit = "events";
@@ -140,7 +133,7 @@ static int hp_emit(struct collector *c, struct result_run *r)
 		bpf_emit_value(r, &d, (double)h.count);
 		if (!h.count)
 			continue;
-		snprintf(name, sizeof(name), "hvc.%s", path_names[i]);
+		snprintf(name, sizeof(name), "hvc_path.%s", p->fn[i].probe);
 		d.area = "hvc_path";
 		d.unit = "ns";
 		d.kind = METRIC_LATENCY;

@@ -4,12 +4,12 @@
  * path) and of its_lock, the series' deprivilege span, and contention on
  * these locks. How each is derived and its error bound: bpf/lock_hold.h;
  * the same text goes into each metric's error_bound. Metrics:
- *   lock_hold.its.lock                       its->lock, send path, every ITS
- *   lock_hold.its.lock.<base>[.<caller>.<CMD>]  one ITS (MMIO base, hex), by path
+ *   lock_hold.its_node                         its->lock, send path, every ITS
+ *   lock_hold.its_node.its@<base>[.<caller>.<CMD>]  one ITS (MMIO base, hex), by path
  *   lock_hold.its_lock.cpu_init.{lower,upper}  its_lock on CPU online
  *   lock_hold.its_lock.{save_disable,restore_enable,cpu_init_collection}
- *   lock_hold.contention.{its.lock.<base>,its_lock}  waiting to acquire
- *   deprivilege.{total,locks_held,start_fn,end_fn,staging_copy}  the series
+ *   lock_hold.contention.{its@<base>,its_lock} waiting to acquire
+ *   lock_hold.deprivilege.{total,locks_held,start_fn,end_fn,staging_copy}  the series
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,11 +94,11 @@ static const struct {
 				   "its_lock across its_restore_enable() (resume)",
 				   "function entry->return: the lock is held for all of it "
 				   "but the prologue/epilogue" },
-	[LH_FN_DEPRIV_START] = { "deprivilege.start_fn", "series: its_start_deprivilege() duration",
-				 "entry->return" },
-	[LH_FN_DEPRIV_END] = { "deprivilege.end_fn", "series: its_end_deprivilege() duration",
-			       "entry->return" },
-	[LH_FN_STAGING_COPY] = { "deprivilege.staging_copy",
+	[LH_FN_DEPRIV_START] = { "lock_hold.deprivilege.start_fn",
+				 "series: its_start_deprivilege() duration", "entry->return" },
+	[LH_FN_DEPRIV_END] = { "lock_hold.deprivilege.end_fn",
+			       "series: its_end_deprivilege() duration", "entry->return" },
+	[LH_FN_STAGING_COPY] = { "lock_hold.deprivilege.staging_copy",
 				 "series: copy of the queue and tables into the staging buffers",
 				 "entry->return" },
 };
@@ -124,7 +124,7 @@ static void out_add(struct lh_priv *p, const char *name, const char *desc, const
 {
 	struct named_hist *n = out_get(p, name);
 
-	n->area = str_starts(name, "deprivilege.") ? "deprivilege_window" : "lock_hold";
+	n->area = "lock_hold";
 	n->desc = desc;
 	n->bound = bound;
 	bpf_hist_accumulate(&n->h, h);
@@ -172,7 +172,7 @@ static void its_name(uint64_t id, char *buf, size_t len)
 	if (!id)
 		snprintf(buf, len, "its_lock");
 	else
-		snprintf(buf, len, "its.lock.%llx", (unsigned long long)id);
+		snprintf(buf, len, "its@%llx", (unsigned long long)id);
 }
 
 static void on_hist(const void *key, const struct bpf_hist *h, void *ctx)
@@ -186,11 +186,11 @@ static void on_hist(const void *key, const struct bpf_hist *h, void *ctx)
 		its_name(k->id, its, sizeof(its));
 		caller_name(p, k, caller, sizeof(caller));
 		snprintf(type, sizeof(type), "%s", its_cmd_name_at(p->ks, k->builder));
-		out_add(p, "lock_hold.its.lock", "its->lock hold in the send path, every ITS",
+		out_add(p, "lock_hold.its_node", "its->lock hold in the send path, every ITS",
 			send_bound, h);
-		snprintf(name, sizeof(name), "lock_hold.%s", its);
+		snprintf(name, sizeof(name), "lock_hold.its_node.%s", its);
 		out_add(p, name, send_desc, send_bound, h);
-		snprintf(name, sizeof(name), "lock_hold.%s.%s.%s", its, caller, type);
+		snprintf(name, sizeof(name), "lock_hold.its_node.%s.%s.%s", its, caller, type);
 		out_add(p, name, "its->lock hold by code path (caller) and command type",
 			send_bound, h);
 		break;
@@ -215,13 +215,13 @@ static void on_hist(const void *key, const struct bpf_hist *h, void *ctx)
 			h);
 		break;
 	case LH_DEPRIV_UPPER:
-		out_add(p, "deprivilege.total",
+		out_add(p, "lock_hold.deprivilege.total",
 			"series: deprivilege window, its_lock and every its->lock held inside",
 			"upper bound: its_start_deprivilege() entry -> its_end_deprivilege() return",
 			h);
 		break;
 	case LH_DEPRIV_LOWER:
-		out_add(p, "deprivilege.locks_held",
+		out_add(p, "lock_hold.deprivilege.locks_held",
 			"series: its_lock and every its->lock held across deprivilege",
 			"lower bound: its_start_deprivilege() return -> its_end_deprivilege() entry",
 			h);
@@ -244,7 +244,7 @@ int lock_hold_send_total(struct collector *c, struct bpf_hist *out)
 	if (collect(p) < 0)
 		return -1;
 	for (i = 0; i < p->nr_out; i++)
-		if (!strcmp(p->out[i].name, "lock_hold.its.lock"))
+		if (!strcmp(p->out[i].name, "lock_hold.its_node"))
 			*out = p->out[i].h;
 	return 0;
 }

@@ -110,8 +110,8 @@ check_run() {	# kernel out run
 		check_parts "$l" "$run" "$c"
 	done < "$out/$name.bpf"
 	check_pooled "$l" "$run" "$out/$name.bpf"
-	check_eq "$l: its->lock holds (lock_hold.its.lock) == commands" "$total" \
-		"$($Q "$run" stat lock_hold.its.lock count)"
+	check_eq "$l: its->lock holds (lock_hold.its_node) == commands" "$total" \
+		"$($Q "$run" stat lock_hold.its_node count)"
 	check_eq "$l: ring buffer drops" 0 "$($Q "$run" overhead bpf:cmd_latency dropped)"
 	n=$($Q "$run" overhead bpf:cmd_latency ns_per_event)
 	if [ -n "$n" ] && [ "${n%.*}" -gt 0 ]; then
@@ -181,14 +181,14 @@ check_kernel() {	# kernel expected-mechanism
 
 	check_expected "$k affinity" "$out" affinity
 	check_eq "$k affinity: MOVI == moves" "$MOVES" "$(count_of "$out/affinity.bpf" MOVI)"
-	# its->lock by code path (lock_hold.its.lock.<base>.<caller>.<CMD>):
+	# its->lock by code path (lock_hold.its_node.its@<base>.<caller>.<CMD>):
 	# every affinity MOVI comes from its_set_affinity
-	m=$($Q "$out/affinity" names lock_hold.its.lock. | awk -F. 'NF == 6')
+	m=$($Q "$out/affinity" names lock_hold.its_node. | awk -F. 'NF == 5')
 	check_eq "$k affinity: its->lock hold paths" "its_set_affinity.MOVI" \
-		"$(echo "$m" | awk -F. '{ print $5 "." $6 }' | tr '\n' ' ' | sed 's/ $//')"
+		"$(echo "$m" | awk -F. '{ print $4 "." $5 }' | tr '\n' ' ' | sed 's/ $//')"
 	check_eq "$k affinity: its->lock holds on that path" "$MOVES" "$($Q "$out/affinity" stat "$m" count)"
 	check_eq "$k rebind: every its->lock path named (no unknown caller)" "" \
-		"$($Q "$out/rebind" names lock_hold.its.lock. | grep '\.unknown\.')"
+		"$($Q "$out/rebind" names lock_hold.its_node. | grep '\.unknown\.')"
 	check_expected "$k rebind" "$out" rebind
 	check_eq "$k rebind: MAPD == 2 per cycle (map, unmap)" "$((2 * CYCLES))" \
 		"$(count_of "$out/rebind.bpf" MAPD)"
@@ -213,11 +213,11 @@ check_kernel() {	# kernel expected-mechanism
 check_vcpu() {	# kernel out
 	local k=$1 run=$2/vcpu ops s u p
 	ops=$($Q json "$2/vcpu.bench.json" ops)
-	check_eq "$k vcpu: KVM_RUN calls (count.hvc.vcpu_run) == the workload's exits" \
-		"${ops:-none}" "$($Q "$run" value count.hvc.vcpu_run)"
-	check_eq "$k vcpu: KVM_RUN latencies" "${ops:-none}" "$($Q "$run" stat hvc.vcpu_run count)"
-	s=$($Q "$run" value count.hvc.share_hyp)
-	u=$($Q "$run" value count.hvc.unshare_hyp)
+	check_eq "$k vcpu: KVM_RUN calls (hvc_path.count.vcpu_run) == the workload's exits" \
+		"${ops:-none}" "$($Q "$run" value hvc_path.count.vcpu_run)"
+	check_eq "$k vcpu: KVM_RUN latencies" "${ops:-none}" "$($Q "$run" stat hvc_path.vcpu_run count)"
+	s=$($Q "$run" value hvc_path.count.share_hyp)
+	u=$($Q "$run" value hvc_path.count.unshare_hyp)
 	if [ "${s:-0}" -gt 0 ] && [ "$s" = "$u" ]; then
 		tap_ok "$k vcpu: every page shared with EL2 unshared at teardown ($s)"
 	else
@@ -227,7 +227,7 @@ check_vcpu() {	# kernel out
 		if $Q "$run" probes bpf:hvc_path | grep -q "^$p none 0 absent on this kernel"; then
 			tap_ok "$k vcpu: $p absent on this kernel, reported so"
 		else
-			check_eq "$k vcpu: $p once for the VM" 1 "$($Q "$run" value count.hvc.$p)"
+			check_eq "$k vcpu: $p once for the VM" 1 "$($Q "$run" value hvc_path.count.$p)"
 		fi
 	done
 }
