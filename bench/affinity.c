@@ -65,8 +65,6 @@ struct aff_worker {
 	int live;
 	bool stuck; /* nothing of its own moved any more */
 	struct bench_metric lat;
-	pthread_t tid;
-	bool started;
 };
 
 static bool wanted(const struct bench_opts *o, int irq)
@@ -376,17 +374,7 @@ static int run_workers(struct bench_ctx *c, struct aff_state *s)
 	if (s->jobs == 1) {
 		worker_loop(&w[0]);
 	} else {
-		for (k = 0; k < s->jobs; k++) {
-			if (pthread_create(&w[k].tid, NULL, worker_fn, &w[k])) {
-				bench_error(c, "starting thread %d: %s", k, strerror(errno));
-				bench_abort(c, "error");
-				break;
-			}
-			w[k].started = true;
-		}
-		for (k = 0; k < s->jobs; k++)
-			if (w[k].started)
-				pthread_join(w[k].tid, NULL);
+		bench_run_threads(c, worker_fn, w, sizeof(*w), s->jobs);
 	}
 	bench_end(c);
 	pressure_stop(c, pr);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1194,4 +1195,22 @@ int cmd_bench(int argc, char **argv)
 	if (ret)
 		return ret;
 	return bench_workload_run(name, &o, NULL);
+}
+
+void bench_run_threads(struct bench_ctx *c, void *(*fn)(void *), void *workers, size_t size,
+		       int nr)
+{
+	pthread_t *tid = xcalloc(nr, sizeof(*tid));
+	int started;
+
+	for (started = 0; started < nr; started++) {
+		if (pthread_create(&tid[started], NULL, fn, (char *)workers + started * size)) {
+			bench_error(c, "starting thread %d: %s", started, strerror(errno));
+			bench_abort(c, "error");
+			break;
+		}
+	}
+	while (started--)
+		pthread_join(tid[started], NULL);
+	free(tid);
 }

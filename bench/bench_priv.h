@@ -100,6 +100,13 @@ void bench_op_unclaim(struct bench_ctx *c);
 void bench_end(struct bench_ctx *c);
 /* stop every worker: a fatal error */
 void bench_abort(struct bench_ctx *c, const char *reason);
+/*
+ * Run fn on each of nr workers (workers + i * size) in a thread of its
+ * own and wait for all of them. A thread that cannot start aborts the
+ * run: the ones started see the abort and finish.
+ */
+void bench_run_threads(struct bench_ctx *c, void *(*fn)(void *), void *workers, size_t size,
+		       int nr);
 bool bench_should_stop(struct bench_ctx *c);
 
 /* ---- what the summary says (thread-safe) ---- */

@@ -70,8 +70,6 @@ struct rb_worker {
 	int cpu; /* pinned to it; -1 with one job (the --cpus set) */
 	struct bench_metric unbind_lat;
 	struct bench_metric bind_lat;
-	pthread_t tid;
-	bool started;
 };
 
 /*
@@ -386,17 +384,7 @@ static void run_workers(struct bench_ctx *c, struct rb_state *s)
 		worker_loop(&w[0]);
 		bench_unpin_self(&saved);
 	} else {
-		for (k = 0; k < s->jobs; k++) {
-			if (pthread_create(&w[k].tid, NULL, worker_fn, &w[k])) {
-				bench_error(c, "starting thread %d: %s", k, strerror(errno));
-				bench_abort(c, "error");
-				break;
-			}
-			w[k].started = true;
-		}
-		for (k = 0; k < s->jobs; k++)
-			if (w[k].started)
-				pthread_join(w[k].tid, NULL);
+		bench_run_threads(c, worker_fn, w, sizeof(*w), s->jobs);
 	}
 	bench_end(c);
 	pressure_stop(c, pr);

@@ -107,13 +107,11 @@ struct vcpu_thread {
 	int pcpu;
 	struct kvm_run *run;
 	size_t run_size;
-	pthread_t tid;
 	uint64_t runs; /* KVM_RUN ioctls: one vcpu_load() each */
 	uint64_t exits; /* MMIO exits (operations) */
 	uint64_t csw; /* context switches of the thread during the run */
 	uint64_t migrations; /* KVM_RUN returning on another CPU than it entered */
 	struct bench_metric lat;
-	bool started;
 };
 
 struct vm {
@@ -636,17 +634,7 @@ static int vcpu_run(struct bench_ctx *c)
 	for (i = 0; i < vm.nr; i++)
 		bench_metric_init(&vm.v[i].lat, "kvm_run_roundtrip", "ns", NULL);
 	bench_begin(c);
-	for (i = 0; i < vm.nr; i++) {
-		if (pthread_create(&vm.v[i].tid, NULL, vcpu_thread_fn, &vm.v[i])) {
-			bench_error(c, "starting vCPU thread %d: %s", i, strerror(errno));
-			bench_abort(c, "error");
-			break;
-		}
-		vm.v[i].started = true;
-	}
-	for (i = 0; i < vm.nr; i++)
-		if (vm.v[i].started)
-			pthread_join(vm.v[i].tid, NULL);
+	bench_run_threads(c, vcpu_thread_fn, vm.v, sizeof(*vm.v), vm.nr);
 	bench_end(c);
 	if (doorbells > 0)
 		vcpu_expect(c, &vm, nr_its, &gi);

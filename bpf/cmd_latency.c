@@ -169,7 +169,7 @@ static int cl_init(struct collector *c, const struct collector_opts *o)
 {
 	struct cl_priv *p = xcalloc(1, sizeof(*p));
 	char ebuf[48];
-	int usable, err;
+	int usable;
 
 	c->priv = p;
 	memcpy(p->fn, cl_probes, sizeof(cl_probes));
@@ -187,14 +187,7 @@ static int cl_init(struct collector *c, const struct collector_opts *o)
 	/* without a send probe there is no command to time */
 	if (!usable || (p->fn[0].mech == BPF_MECH_NONE && p->fn[1].mech == BPF_MECH_NONE))
 		return -1;
-	err = cmd_latency__load(p->skel);
-	if (err) {
-		err_msg("%s: load: %s (run with -vv for the verifier log)", c->name,
-			bpf_errname(err, ebuf, sizeof(ebuf)));
-		return -1;
-	}
-	bpf_stats_enable(NULL, 0);
-	return 0;
+	return bpf_collector_loaded(c, cmd_latency__load(p->skel));
 }
 
 static int cl_start(struct collector *c)

@@ -404,3 +404,16 @@ void rb_poller_stop(struct rb_poller *p)
 	ring_buffer__free(p->rb);
 	free(p);
 }
+
+int bpf_collector_loaded(const struct collector *c, int err)
+{
+	char ebuf[64];
+
+	if (err) {
+		err_msg("%s: load: %s (run with -vv for the verifier log)", c->name,
+			bpf_errname(err, ebuf, sizeof(ebuf)));
+		return -1;
+	}
+	bpf_stats_enable(NULL, 0);
+	return 0;
+}

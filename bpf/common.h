@@ -68,6 +68,12 @@ int bpf_nr_cpus(void);
  */
 bool bpf_stats_enable(char *why, size_t len);
 /*
+ * The end of a collector's init: err is its skeleton's __load() result.
+ * Says why on failure; on success turns on the run-time statistics its
+ * overhead figures come from. Returns init's result (0 or -1).
+ */
+int bpf_collector_loaded(const struct collector *c, int err);
+/*
  * The collector's own cost: per loaded program run_cnt, run_time_ns,
  * ns/run, recursion misses, and the total per event (events: what the
  * collector counts, e.g. ITS commands). Caller owns the object.

@@ -43,8 +43,8 @@ static const struct bpf_fn_probe hp_probes[NR_HVC_FNS] = {
 static int hp_init(struct collector *c, const struct collector_opts *o)
 {
 	struct hp_priv *p = xcalloc(1, sizeof(*p));
-	int usable, err;
 	char ebuf[48];
+	int usable;
 
 	c->priv = p;
 	memcpy(p->fn, hp_probes, sizeof(hp_probes));
@@ -58,14 +58,7 @@ static int hp_init(struct collector *c, const struct collector_opts *o)
 	c->status = bpf_probes_status(p->fn, NR_HVC_FNS, NULL, 0, &c->nr_status);
 	if (!usable)
 		return -1;
-	err = hvc_path__load(p->skel);
-	if (err) {
-		err_msg("%s: load: %s (run with -vv for the verifier log)", c->name,
-			bpf_errname(err, ebuf, sizeof(ebuf)));
-		return -1;
-	}
-	bpf_stats_enable(NULL, 0);
-	return 0;
+	return bpf_collector_loaded(c, hvc_path__load(p->skel));
 }
 
 static int hp_start(struct collector *c)

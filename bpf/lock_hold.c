@@ -254,7 +254,7 @@ static int lh_init(struct collector *c, const struct collector_opts *o)
 	struct lh_priv *p = xcalloc(1, sizeof(*p));
 	const struct ksym *lk;
 	char ebuf[48];
-	int usable, err;
+	int usable;
 
 	c->priv = p;
 	memcpy(p->fn, lh_probes, sizeof(lh_probes));
@@ -292,14 +292,7 @@ static int lh_init(struct collector *c, const struct collector_opts *o)
 	c->status = bpf_probes_status(p->fn, NR_LH_PROBES, p->tp, 2, &c->nr_status);
 	if (!usable)
 		return -1;
-	err = lock_hold__load(p->skel);
-	if (err) {
-		err_msg("%s: load: %s (run with -vv for the verifier log)", c->name,
-			bpf_errname(err, ebuf, sizeof(ebuf)));
-		return -1;
-	}
-	bpf_stats_enable(NULL, 0);
-	return 0;
+	return bpf_collector_loaded(c, lock_hold__load(p->skel));
 }
 
 static int lh_start(struct collector *c)

@@ -61,7 +61,6 @@ static int tp_init(struct collector *c, const struct collector_opts *o)
 {
 	struct tp_priv *p = xcalloc(1, sizeof(*p));
 	char ebuf[48];
-	int err;
 
 	c->priv = p;
 	memcpy(p->tp, tp_probes, sizeof(tp_probes));
@@ -77,14 +76,7 @@ static int tp_init(struct collector *c, const struct collector_opts *o)
 	p->skel->rodata->raw_samples = o->raw_samples;
 	bpf_tp_probes_prepare(p->skel->obj, p->tp, ARRAY_SIZE(p->tp));
 	c->status = bpf_probes_status(NULL, 0, p->tp, ARRAY_SIZE(p->tp), &c->nr_status);
-	err = tp_selftest__load(p->skel);
-	if (err) {
-		err_msg("%s: load: %s (run with -vv for the verifier log)", c->name,
-			bpf_errname(err, ebuf, sizeof(ebuf)));
-		return -1;
-	}
-	bpf_stats_enable(NULL, 0);
-	return 0;
+	return bpf_collector_loaded(c, tp_selftest__load(p->skel));
 }
 
 static int tp_start(struct collector *c)
