@@ -133,7 +133,10 @@ bad() {	# name what-to-do-to-meta.json expected-message
 }
 bad empty ': > "$d/meta.json"' 'meta.json: empty file'
 bad truncated 'head -c 700 "$OUT/base-a/run-1/meta.json" > "$d/meta.json"' 'meta.json: line [0-9]*: unexpected end of file'
-bad garbage 'head -c 4096 /dev/urandom > "$d/meta.json"' 'meta.json: line [0-9]*: JSON syntax error'
+# Fixed bytes, not /dev/urandom: random bytes that start with a digit or a
+# quote parse as a JSON value and then fail as trailing data instead.
+bad garbage 'printf "\\177ELF\\002\\001\\001\\000%04096d" 0 > "$d/meta.json"' 'meta.json: line [0-9]*: JSON syntax error'
+bad trailing 'printf "7 not json\\n" > "$d/meta.json"' 'meta.json: line 1: trailing data after the JSON object'
 bad newer 'sed -i -E "s/\"format_version\": *1,/\"format_version\": 99,/" "$d/meta.json"' 'format_version 99 is newer'
 bad nolabel 'sed -i "/\"label\":/d" "$d/meta.json"' 'meta.label: missing'
 bad samples 'sed -i "7s/.*/12x4/" "$d/samples/hvc.null.txt"' 'hvc.null.txt: line 7'
