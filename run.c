@@ -31,6 +31,7 @@
 #include "lib/ksyms.h"
 #include "lib/probes.h"
 #include "lib/util.h"
+#include "run_sweep.h"
 #include "trace/counters.h"
 #include "trace/khealth.h"
 
@@ -79,8 +80,9 @@ struct run_opts {
 	const char *only;		/* --workloads a,b */
 	bool raw_samples;
 	bool trace_dat;			/* --trace-dat: keep the command records as trace.dat */
-	struct run_sweep sweep[RUN_MAX_SWEEP];
-	int nr_sweep;
+	struct run_sweep points[RUN_MAX_SWEEP];	/* --point: recorded only */
+	int nr_points;
+	struct sweep_plan sweep;		/* --sweep: one run per value */
 };
 
 /* the progress line: phase and elapsed time, refreshed on a terminal */
@@ -174,7 +176,15 @@ static void usage(FILE *f)
 		"      --samples          keep raw per-event samples\n"
 		"      --trace-dat        keep every ITS command as a raw ftrace record in\n"
 		"                         files/trace.dat (trace-cmd report, KernelShark)\n"
-		"      --sweep NAME=V     record a swept variable in the metadata (repeatable)\n");
+		"      --sweep NAME=V,... one run per value of a variable this run changes\n"
+		"                         (meta.sweep.NAME, the x axis of plot and compare):\n"
+		"                         devices  the first V devices of --device (all):\n"
+		"                                  rebind cycles them, affinity moves their vectors\n"
+		"                         vectors  affinity moves vectors 0..V-1 of each device\n"
+		"                         cpus     affinity and rebind in V threads, a CPU each\n"
+		"                         rate     the paced workloads' offered rate (as --rate)\n"
+		"      --point NAME=V     record a variable set outside the run, e.g. devices\n"
+		"                         present at boot (scripts/sweep.sh; repeatable)\n");
 }
 
 static int parse_rates(const char *s, struct run_opts *o)
@@ -196,20 +206,40 @@ static int parse_rates(const char *s, struct run_opts *o)
 	return ret;
 }
 
-static int parse_sweep(const char *s, struct run_opts *o)
+static int parse_point(const char *s, struct run_opts *o)
 {
 	const char *eq = strchr(s, '=');
 	struct run_sweep *w;
 
-	if (!eq || eq == s || o->nr_sweep == RUN_MAX_SWEEP ||
+	if (!eq || eq == s || o->nr_points == RUN_MAX_SWEEP ||
 	    (size_t)(eq - s) >= sizeof(w->name))
 		return -1;
-	w = &o->sweep[o->nr_sweep];
+	w = &o->points[o->nr_points];
 	snprintf(w->name, sizeof(w->name), "%.*s", (int)(eq - s), s);
 	if (parse_double(eq + 1, &w->value))
 		return -1;
-	o->nr_sweep++;
+	o->nr_points++;
 	return 0;
+}
+
+/* --sweep rate=... is --rate with the rate in meta.sweep too */
+static int sweep_rates(struct run_opts *o)
+{
+	int i;
+
+	if (o->sweep.var != SWEEP_RATE)
+		return EXIT_OK;
+	if (o->nr_rates) {
+		err_msg("--sweep rate and --rate: give the rates once");
+		return EXIT_USAGE;
+	}
+	if (o->sweep.nr_values > MAX_RATES) {
+		err_msg("--sweep rate: at most %d rates", MAX_RATES);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < o->sweep.nr_values; i++)
+		o->rates[o->nr_rates++] = o->sweep.values[i];
+	return EXIT_OK;
 }
 
 static int parse_args(int argc, char **argv, struct run_opts *o)
@@ -227,9 +257,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "samples", no_argument, NULL, 'S' },
 		{ "trace-dat", no_argument, NULL, 'D' },
 		{ "sweep", required_argument, NULL, 'W' },
+		{ "point", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char err[160];
 	uint64_t v;
 	int c;
 
@@ -284,8 +316,14 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			o->trace_dat = true;
 			break;
 		case 'W':
-			if (parse_sweep(optarg, o)) {
-				err_msg("--sweep: '%s' is not NAME=NUMBER (at most %d)", optarg,
+			if (sweep_parse(&o->sweep, optarg, err, sizeof(err))) {
+				err_msg("--sweep %s: %s", optarg, err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'P':
+			if (parse_point(optarg, o)) {
+				err_msg("--point: '%s' is not NAME=NUMBER (at most %d)", optarg,
 					RUN_MAX_SWEEP);
 				return EXIT_USAGE;
 			}
@@ -315,6 +353,15 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	} else {
 		err_msg("--suite: '%s' is not quick or full", o->suite_name);
 		return EXIT_USAGE;
+	}
+	if (sweep_rates(o))
+		return EXIT_USAGE;
+	for (c = 0; c < o->nr_points && o->sweep.name; c++) {
+		if (!strcmp(o->points[c].name, o->sweep.name)) {
+			err_msg("--point %s and --sweep %s: the sweep sets it", o->sweep.name,
+				o->sweep.name);
+			return EXIT_USAGE;
+		}
 	}
 	if (!o->nr_rates)
 		o->rates[o->nr_rates++] = 0;
@@ -422,6 +469,7 @@ struct run_ctx {
 	struct json_object *expected_max; /* counters.workload_max: the same, upper bounds */
 	bool partial;
 	int failures;
+	int point;			/* index into o->sweep.values */
 };
 
 static void add_counts(struct json_object *o, const struct its_cmd_counts *c)
@@ -543,6 +591,7 @@ static int run_phase(struct run_ctx *ctx, struct result_run *r, const struct sui
 	} else if (ph->needs_blockdev) {
 		bo.devices[bo.nr_devices++] = o->blockdev;
 	}
+	sweep_apply(&o->sweep, ctx->point, ph->workload, &bo);
 	progress_begin("%s%s", ph->workload, ph->paced && rate > 0 ? " (paced)" : "");
 	memset(&br, 0, sizeof(br));
 	/* cycles (and the EL2 share where the PMU shows it), switches, faults per phase */
@@ -617,6 +666,45 @@ static void collectors_stop(struct run_ctx *ctx, struct result_run *r)
 	}
 }
 
+/* <out>/<label>/run-N[-rate-R][-NAME-V]: one folder per run, rate and sweep point */
+static char *run_dir(const struct run_ctx *ctx, int index, double rate)
+{
+	const struct run_opts *o = ctx->o;
+	const struct sweep_plan *p = &o->sweep;
+	char point[48] = "";
+	char r[48] = "";
+
+	if (o->nr_rates > 1 || rate > 0)
+		snprintf(r, sizeof(r), "-rate-%g", rate);
+	if (p->var != SWEEP_NONE && p->var != SWEEP_RATE)
+		snprintf(point, sizeof(point), "-%s-%g", p->name, p->values[ctx->point]);
+	return xasprintf("%s/%s/run-%d%s%s", o->out, o->label, index, r, point);
+}
+
+/* " (devices=4)" for the progress lines, "" without a sweep */
+static const char *point_desc(const struct run_ctx *ctx)
+{
+	const struct sweep_plan *p = &ctx->o->sweep;
+	static char buf[64];
+
+	buf[0] = '\0';
+	if (p->var != SWEEP_NONE && p->var != SWEEP_RATE)
+		snprintf(buf, sizeof(buf), " (%s=%g)", p->name, p->values[ctx->point]);
+	return buf;
+}
+
+static void run_meta_sweep(const struct run_ctx *ctx, struct run_meta *m, double rate)
+{
+	const struct sweep_plan *p = &ctx->o->sweep;
+
+	memcpy(m->sweep, ctx->o->points, sizeof(m->sweep));
+	m->nr_sweep = ctx->o->nr_points;
+	if (p->var == SWEEP_RATE)
+		run_meta_set_sweep(m, p->name, rate);
+	else if (p->var != SWEEP_NONE)
+		run_meta_set_sweep(m, p->name, p->values[ctx->point]);
+}
+
 static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
 {
 	const struct run_opts *o = ctx->o;
@@ -636,19 +724,16 @@ static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
 	m.run_index = index;
 	m.offered_rate = rate;
 	m.start_ns = wall_ns();
-	memcpy(m.sweep, o->sweep, sizeof(m.sweep));
-	m.nr_sweep = o->nr_sweep;
-	if (o->nr_rates > 1 || rate > 0)
-		dir = xasprintf("%s/%s/run-%d-rate-%g", o->out, o->label, index, rate);
-	else
-		dir = xasprintf("%s/%s/run-%d", o->out, o->label, index);
+	run_meta_sweep(ctx, &m, rate);
+	dir = run_dir(ctx, index, rate);
 	r = result_run_begin(dir, &m);
 	if (!r) {
 		err_msg("cannot create the result folder %s", dir);
 		free(dir);
 		return EXIT_FAIL;
 	}
-	fprintf(stderr, "run %d%s -> %s\n", index, rate > 0 ? " (paced)" : "", dir);
+	fprintf(stderr, "run %d%s%s -> %s\n", index, rate > 0 ? " (paced)" : "",
+		point_desc(ctx), dir);
 	kh = khealth_begin();
 	ctx->expected = json_object_new_object();
 	ctx->expected_max = json_object_new_object();
@@ -705,6 +790,26 @@ static int check_run(const char *dir)
 	return bad;
 }
 
+/* sweep points per run and rate: rate points are the rates themselves */
+static int nr_points(const struct run_opts *o)
+{
+	if (o->sweep.var == SWEEP_NONE || o->sweep.var == SWEEP_RATE)
+		return 1;
+	return o->sweep.nr_values;
+}
+
+static int one_run_checked(struct run_ctx *ctx, int index, double rate)
+{
+	char *dir = NULL;
+	int ret;
+
+	if (one_run(ctx, index, rate, &dir))
+		return -1;
+	ret = check_run(dir) ? -1 : 0;
+	free(dir);
+	return ret;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct probe_resolution *res = NULL;
@@ -746,20 +851,17 @@ int cmd_run(int argc, char **argv)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	progress_start();
-	for (run = 1; run <= o.runs && !itsperf_stop; run++) {
-		for (ri = 0; ri < o.nr_rates && !itsperf_stop; ri++) {
-			char *dir = NULL;
-
-			if (one_run(&ctx, run, o.rates[ri], &dir)) {
-				status = EXIT_FAIL;
-				continue;
-			}
-			if (check_run(dir))
-				status = EXIT_FAIL;
-			free(dir);
-		}
+	/* before anything runs: every sweep point can run on this host */
+	if (sweep_resolve(&o.sweep, o.devices, o.nr_devices)) {
+		status = EXIT_USAGE;
+		goto out;
 	}
+	progress_start();
+	for (run = 1; run <= o.runs && !itsperf_stop; run++)
+		for (ri = 0; ri < o.nr_rates && !itsperf_stop; ri++)
+			for (ctx.point = 0; ctx.point < nr_points(&o) && !itsperf_stop; ctx.point++)
+				if (one_run_checked(&ctx, run, o.rates[ri]))
+					status = EXIT_FAIL;
 	progress_stop();
 	if (itsperf_stop) {
 		warn_msg("interrupted: the host was restored, the last run is kept, marked partial");
@@ -769,6 +871,7 @@ int cmd_run(int argc, char **argv)
 		status = EXIT_FAIL;
 	fprintf(stderr, "results: %s/%s\n", o.out, o.label);
 out:
+	sweep_free(&o.sweep);
 	free(res);
 	ksyms_free(ks);
 	return status;

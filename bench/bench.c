@@ -89,6 +89,8 @@ static void usage(FILE *f)
 		"  rebind    --device BDF    PCI device to unbind/bind (repeatable); 'all': every\n"
 		"                            device with ITS vectors the guard allows\n"
 		"            --jobs J        J devices at once, one thread each\n"
+		"            --list          print the devices it would cycle (and why the\n"
+		"                            others are left alone), change nothing\n"
 		"            --force         even if it backs a mount, swap, the default route\n"
 		"  inv       --device BDF    MSI-X device to take over through vfio-pci (needs an\n"
 		"                            IOMMU; repeatable); --vectors K (default all)\n"
@@ -116,6 +118,7 @@ enum {
 	OPT_VECTORS,
 	OPT_PRESSURE,
 	OPT_NO_PRESSURE,
+	OPT_LIST,
 };
 
 static const struct option long_opts[] = {
@@ -139,6 +142,7 @@ static const struct option long_opts[] = {
 	{ "vectors", required_argument, NULL, OPT_VECTORS },
 	{ "pressure", no_argument, NULL, OPT_PRESSURE },
 	{ "no-pressure", no_argument, NULL, OPT_NO_PRESSURE },
+	{ "list", no_argument, NULL, OPT_LIST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -159,6 +163,7 @@ static const struct {
 	{ OPT_VECTORS, BOPT_VECTORS },
 	{ OPT_PRESSURE, BOPT_PRESSURE },
 	{ OPT_NO_PRESSURE, BOPT_PRESSURE },
+	{ OPT_LIST, BOPT_LIST },
 };
 
 static const char *opt_name(int opt)
@@ -323,6 +328,9 @@ static int parse_one(const struct bench_workload *w, int c, const char *arg, str
 		if (parse_u64(arg, &v) || !v || v > 256)
 			return bad_arg("jobs", arg, "expected 1..256");
 		o->jobs = (int)v;
+		break;
+	case OPT_LIST:
+		o->list_only = true;
 		break;
 	case OPT_PRESSURE:
 	case OPT_NO_PRESSURE:
@@ -1139,7 +1147,7 @@ int bench_workload_run_ex(const char *name, const struct bench_opts *o, struct b
 		bench_end(&c);
 	build_summary(&c, ret);
 	/* a usage error before anything ran: the error message says it all */
-	if (!o->quiet && !(ret == EXIT_USAGE && !c.t_start))
+	if (!o->quiet && !o->list_only && !(ret == EXIT_USAGE && !c.t_start))
 		print_summary(stdout, &c);
 	if (o->json_path && write_json(o->json_path, res->summary) && ret == EXIT_OK)
 		ret = EXIT_FAIL;

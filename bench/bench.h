@@ -28,7 +28,7 @@ struct json_object;
 
 #define BENCH_MAX_CPUS 1024
 #define BENCH_MAX_DEVICES 256
-#define BENCH_MAX_IRQS 256
+#define BENCH_MAX_IRQS 2048 /* 32 devices x 64 vectors */
 #define BENCH_MAX_METRICS 8
 
 #include "lib/its_cmd.h"
@@ -70,6 +70,7 @@ struct bench_opts {
 	int vectors; /* inv: MSI-X vectors to enable per device (0: all) */
 	bool all_devices; /* rebind --device all: every device the guard allows */
 	int pressure; /* --pressure 1, --no-pressure 0, default -1: on with --jobs > 1 */
+	bool list_only; /* rebind --list: resolve the devices, touch nothing */
 };
 
 struct bench_metric {
@@ -129,6 +130,8 @@ void bench_result_free(struct bench_result *res);
 /* workload names, NULL-terminated */
 extern const char *const bench_workload_names[];
 bool bench_workload_exists(const char *name);
+/* the online CPUs into mask; returns how many, or -1 */
+int host_online_cpus(uint64_t *mask, int nbits);
 
 int cmd_bench(int argc, char **argv);
 

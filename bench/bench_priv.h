@@ -27,6 +27,7 @@
 #define BOPT_JOBS (1u << 9)
 #define BOPT_VECTORS (1u << 10)
 #define BOPT_PRESSURE (1u << 11)
+#define BOPT_LIST (1u << 12)
 
 struct bench_ctx;
 
@@ -246,7 +247,6 @@ int host_write(const char *path, const char *s);
 int host_cpulist(const char *s, uint64_t *mask, int nbits);
 /* the single CPU in a cpulist, -1 if it names zero or several */
 int host_cpulist_single(const char *s);
-int host_online_cpus(uint64_t *mask, int nbits);
 /* "00:02.0" or "0000:00:02.0" -> "0000:00:02.0"; -1 if not a BDF */
 int host_pci_bdf_normalize(const char *in, char *out, size_t len);
 /* driver bound to the PCI device ("" if none); -1 if the device does not exist */

@@ -451,6 +451,27 @@ static void describe(struct bench_ctx *c, struct rb_state *s)
 		   s->jobs > 1 ? " pinned one per CPU" : "");
 }
 
+/* --list: what a run would cycle and what it leaves alone, nothing changed */
+static void print_list(struct bench_ctx *c, struct rb_state *s)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < s->nr; k++)
+		printf("%s  %-16s %3d ITS vector(s)\n", s->dev[k].bdf, s->dev[k].driver,
+		       s->dev[k].nvec);
+	for (i = 0; i < json_object_array_length(c->skipped); i++) {
+		struct json_object *e = json_object_array_get_idx(c->skipped, i);
+		struct json_object *item;
+		struct json_object *why;
+
+		if (json_object_object_get_ex(e, "item", &item) &&
+		    json_object_object_get_ex(e, "reason", &why))
+			printf("%s  left alone: %s\n", json_object_get_string(item),
+			       json_object_get_string(why));
+	}
+}
+
 static int rebind_run(struct bench_ctx *c)
 {
 	struct journal_restore_stats st;
@@ -474,6 +495,12 @@ static int rebind_run(struct bench_ctx *c)
 		ret = setup_device(c, s, c->o->devices[i], false);
 	if (ret)
 		goto out_free;
+	if (c->o->list_only) {
+		report(c, s);
+		if (!c->o->quiet)
+			print_list(c, s);
+		goto out_free;
+	}
 	if (!s->live) {
 		bench_error(c, "no device to rebind");
 		ret = EXIT_FAIL;

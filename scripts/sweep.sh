@@ -9,10 +9,11 @@
 #   scripts/sweep.sh --sweep devices=1,4,16,32 [-o DIR] [--plot] [VM OPTIONS] \
 #           -- itsperf run --label v2 [RUN OPTIONS]
 #
-# devices, vectors and cpus change the emulated host: one boot per value,
-# with `itsperf vm --devices V` (--vectors V, --cpus V) and the guest command
-# given `--sweep NAME=V` (and `-o /out` unless it has an -o of its own).
-# rate does not: one boot, `itsperf run --rate V --sweep rate=V` per value.
+# devices, vectors and cpus are what the emulated host has: one boot per
+# value, `itsperf vm --devices V` (--vectors V, --cpus V), the guest command
+# given `--point NAME=V` (and `-o /out` unless it has an -o of its own).
+# rate is not: one boot, `itsperf run --sweep rate=V1,V2,...`. To vary what
+# a run touches on one host instead (real hardware), `itsperf run --sweep`.
 # Each point writes DIR/NAME-V/ (the vm's --out: console.log, the results,
 # boot-uptime.txt); DIR/sweep.txt lists every point with its boot time, wall
 # time and exit status. Exit status: 0 if every point succeeded, 1 if one
@@ -23,7 +24,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ITSPERF=${ITSPERF:-$ROOT/build/x86_64/itsperf}
 
 usage() {
-	sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'
 	echo
 	echo "NAME: devices | vectors | cpus (one boot per value) | rate (one boot)"
 	echo "VM OPTIONS: any of itsperf vm's but --out and the swept one"
@@ -95,7 +96,7 @@ for o in "${vmopts[@]}"; do
 	esac
 done
 [ "$name" = vectors ] && [ $has_devices = 0 ] && die "--sweep vectors needs --devices N (the devices whose vectors vary)"
-# the guest command: itsperf run, which records --sweep NAME=V in meta.sweep
+# the guest command: itsperf run, which records --point NAME=V in meta.sweep
 [ ${#cmd[@]} -ge 2 ] && [ "$(basename "${cmd[0]}")" = itsperf ] && [ "${cmd[1]}" = run ] ||
 	die "the command after -- must be 'itsperf run ...' (it records the swept value)"
 has_out=0
@@ -134,17 +135,17 @@ run_point() {	# point-name vm-args...
 pre='cut -d" " -f1 /proc/uptime > /out/boot-uptime.txt'
 if [ "$name" = rate ]; then
 	script="$pre; rc=0"
-	for v in "${vals[@]}"; do
-		o=
-		[ $has_out = 1 ] || o="-o /out"
-		script="$script; \"\$@\" --rate $v --sweep rate=$v $o || rc=1"
-	done
+	o=
+	[ $has_out = 1 ] || o="-o /out"
+	# itsperf run sweeps the rate itself: one folder per rate, meta.sweep.rate
+	script="$script; \"\$@\" --sweep rate=$values $o || rc=1"
 	guest=(sh -c "$script; exit \$rc" sh "${cmd[@]}")
 	run_point "rate-$(echo "$values" | tr , _)"
 else
 	for v in "${vals[@]}"; do
 		[ $stop = 1 ] && break
-		extra=(--sweep "$name=$v")
+		# set at boot, not by the run: --point only records it
+		extra=(--point "$name=$v")
 		[ $has_out = 1 ] || extra+=(-o /out)
 		guest=(sh -c "$pre; exec \"\$@\"" sh "${cmd[@]}" "${extra[@]}")
 		run_point "$name-$v" "--$name" "$v"

@@ -220,6 +220,49 @@ scale_begin() {
 	res ok "guest ready for the command after $(cut -d' ' -f1 /proc/uptime) s of uptime"
 }
 
+# the BDFs in a run's meta.json under KEY ("label": affinity's interrupts, "bdf": rebind's devices)
+meta_bdfs() {	# file key
+	grep -o "\"$2\": \"[^\"]*\"" "$1" | grep -o '0000:[0-9a-f]*:[0-9a-f]*\.[0-9]' | sort -u
+}
+
+# itsperf run --sweep devices: one host, the first V devices touched per point
+t_run_sweep() {	# comma list of device counts
+	local f=$OUT/run_sweep.log list=$OUT/rebind_list.txt d v rc n b
+	its_hist_clear
+	itsperf bench rebind --device all --list > $list 2>&1
+	check_eq "rebind --list: exit status" 0 $?
+	check_eq "rebind --list: nothing unbound (kernel MAPD == 0)" 0 "$(its_hist_count mapd)"
+	check "rebind --list: says why eth0 is left alone" \
+		grep -q "^0000:00:01.0  left alone: refused: it carries the IPv4 default route" $list
+	n=$(grep -c " ITS vector(s)$" $list)
+	itsperf run --label sw --runs 1 -w affinity,rebind -d all --sweep devices=$1 \
+		-e bpf:cmd_latency,ftrace -o $OUT/rsweep > $f 2>&1
+	rc=$?
+	grep -E '^run |^  (MAPD|MAPTI|MOVI) ' $f
+	check_eq "run --sweep devices=$1: exit status (every point cross-checked)" 0 $rc
+	for v in $(echo $1 | tr , ' '); do
+		d=$OUT/rsweep/sw/run-1-devices-$v/meta.json
+		check "run --sweep: point $v: meta.sweep.devices = $v" \
+			grep -q "\"devices\": *$v\(\.0\)\?\b" $d
+		check_eq "run --sweep: point $v: rebind cycled the first $v of --list" \
+			"$(grep " ITS vector(s)$" $list | head -n $v | cut -d' ' -f1 | sort | tr '\n' ' ')" \
+			"$(meta_bdfs $d bdf | tr '\n' ' ')"
+		check_eq "run --sweep: point $v: workload MAPD == 2 per device" $((2 * v)) \
+			"$(tr -d ' \n' < $d | grep -oE '"workload":\{[^}]*"MAPD":[0-9]+' | grep -oE '[0-9]+$')"
+		check_eq "run --sweep: point $v: affinity moved only those devices' vectors" "" \
+			"$(for b in $(meta_bdfs $d label); do
+				meta_bdfs $d bdf | grep -qx "$b" || echo "$b"
+			done)"
+		check "run --sweep: point $v: affinity moved some" grep -q '"label": "[^"]*0000:' $d
+	done
+	v=$((n + 1))
+	itsperf run --label sw --runs 1 -w rebind -d all --sweep devices=$v -o $OUT/rsweep-big \
+		> $OUT/run_sweep_big.log 2>&1
+	check_eq "run --sweep devices=$v (one more than --list has): exit 2" 2 $?
+	check "... saying how many it has" grep -q "may cycle $n device(s) here" $OUT/run_sweep_big.log
+	check "... before any run started" [ ! -d $OUT/rsweep-big/sw ]
+}
+
 scale_end() {
 	cpu_hist_stop
 	bench_end
