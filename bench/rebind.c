@@ -548,7 +548,7 @@ const struct bench_workload bench_rebind = {
 	.op = "unbind+bind cycle",
 	.cmds = "per cycle with n vectors: unbind INV*n DISCARD*n MAPD, bind MAPD MAPTI*n "
 		"INV*n, MOVI 0..n; a SYNC each",
-	.opts = BOPT_DEVICE | BOPT_FORCE | BOPT_RATE | BOPT_JOBS | BOPT_PRESSURE,
+	.opts = BOPT_DEVICE | BOPT_FORCE | BOPT_RATE | BOPT_JOBS | BOPT_PRESSURE | BOPT_LIST,
 	.default_duration_ns = 10ull * 1000000000ull,
 	.run = rebind_run,
 };

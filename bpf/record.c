@@ -22,7 +22,10 @@
 #include <sys/wait.h>
 #include <json-c/json.h>
 
+#include "analysis/crosscheck.h"
 #include "analysis/result.h"
+#include "analysis/result_read.h"
+#include "bench/bench.h"
 #include "bpf/common.h"
 #include "lib/collector.h"
 #include "lib/commands.h"
@@ -64,6 +67,9 @@ struct rec {
 	struct khealth *health;	/* kernel log delta and ITS errors of the run */
 	struct counters perf;	/* cycles (EL2 share), switches, faults over the command */
 	bool perf_on;
+	/* COMMAND is itsperf bench: its JSON summary has the workload's own counts */
+	const char *bench_json;
+	char **argv_alloc;	/* COMMAND with a temporary --json added */
 };
 
 static void usage(FILE *f)
@@ -295,6 +301,122 @@ static int run_command(struct rec *r)
 	return 0;
 }
 
+/* COMMAND is `itsperf bench WORKLOAD ...` */
+static bool bench_command(char **argv)
+{
+	const char *base;
+
+	if (!argv || !argv[0] || !argv[1] || !argv[2])
+		return false;
+	base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	return !strcmp(base, "itsperf") && !strcmp(argv[1], "bench") &&
+	       bench_workload_exists(argv[2]);
+}
+
+/* the --json FILE the bench command line has already, or NULL */
+static const char *bench_json_arg(char **argv)
+{
+	int i;
+
+	for (i = 3; argv[i]; i++) {
+		if ((!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) && argv[i + 1])
+			return argv[i + 1];
+		if (str_starts(argv[i], "--json="))
+			return argv[i] + strlen("--json=");
+		if (str_starts(argv[i], "-j") && argv[i][2])
+			return argv[i] + 2;
+	}
+	return NULL;
+}
+
+/*
+ * `itsperf record -- itsperf bench W ...`: the workload says in its JSON
+ * summary how many of each command it caused; record asks for one (a
+ * temporary --json) unless the command line has it, so the result gets
+ * counters.workload, the third source the collectors' counts are checked
+ * against, as `itsperf run` results have.
+ */
+static void bench_json_setup(struct rec *r)
+{
+	int n;
+
+	if (!bench_command(r->argv))
+		return;
+	r->bench_json = bench_json_arg(r->argv);
+	if (r->bench_json) {
+		if (!strcmp(r->bench_json, "-"))
+			r->bench_json = NULL;	/* on its stdout, mixed with the rest */
+		return;
+	}
+	for (n = 0; r->argv[n]; n++)
+		;
+	r->argv_alloc = xcalloc(n + 3, sizeof(char *));
+	memcpy(r->argv_alloc, r->argv, n * sizeof(char *));
+	r->argv_alloc[n] = "--json";
+	r->argv_alloc[n + 1] = xasprintf("/tmp/itsperf-record-%d.json", (int)getpid());
+	r->argv = r->argv_alloc;
+	r->bench_json = r->argv[n + 1];
+}
+
+static void bench_json_cleanup(struct rec *r)
+{
+	int n;
+
+	if (!r->argv_alloc)
+		return;
+	unlink(r->bench_json);
+	for (n = 0; r->argv_alloc[n]; n++)
+		;
+	free(r->argv_alloc[n - 1]);
+	free(r->argv_alloc);
+	r->argv_alloc = NULL;
+}
+
+/* counters.workload[_max] and workloads.W from the bench summary */
+static void add_bench_counts(struct rec *r, struct result_run *res)
+{
+	struct json_object *counters;
+	struct json_object *summary;
+	struct json_object *workloads;
+	struct json_object *v;
+
+	if (!r->bench_json)
+		return;
+	summary = json_object_from_file(r->bench_json);
+	if (!summary || !json_object_object_get_ex(summary, "expected_commands", &v)) {
+		warn_msg("%s: no workload summary (%s): no workload counts to check against",
+			 r->bench_json, summary ? "no expected_commands" : json_util_get_last_err());
+		json_object_put(summary);
+		return;
+	}
+	counters = json_object_new_object();
+	json_object_object_add(counters, "workload", json_object_get(v));
+	if (json_object_object_get_ex(summary, "expected_commands_max", &v))
+		json_object_object_add(counters, "workload_max", json_object_get(v));
+	result_add_section(res, "counters", counters);
+	workloads = json_object_new_object();
+	json_object_object_add(workloads, r->argv[2], summary);
+	result_add_section(res, "workloads", workloads);
+}
+
+/* read the result back, as compare will, and check the counts agree */
+static int check_counts(const char *dir)
+{
+	struct result_data *d;
+	char err[512];
+	int bad;
+
+	d = result_read(dir, RESULT_READ_QUIET, err, sizeof(err));
+	if (!d) {
+		err_msg("the result just written does not read back: %s", err);
+		return -1;
+	}
+	bad = crosscheck_print(d, stderr);
+	result_free(d);
+	return bad;
+}
+
 static struct json_object *record_section(const struct rec *r)
 {
 	static const char *const states[] = { "new",	      "init failed", "ready",
@@ -352,6 +474,7 @@ static int write_result(struct rec *r)
 		result_add_section(res, "probes", probes);
 	}
 	result_add_section(res, "record", record_section(r));
+	add_bench_counts(r, res);
 	if (r->perf_on) {
 		struct json_object *perf = json_object_new_object();
 
@@ -479,6 +602,7 @@ int cmd_record(int argc, char **argv)
 		free(out_alloc);
 		return EXIT_FAIL;
 	}
+	bench_json_setup(&r);
 	if (!ks->have_addrs)
 		warn_msg("/proc/kallsyms shows no addresses (kptr_restrict): run as root");
 	res = xcalloc(nr_logical_probes, sizeof(*res));
@@ -521,7 +645,11 @@ int cmd_record(int argc, char **argv)
 	if (write_result(&r))
 		goto out;
 	ret = r.argv ? r.cmd_status : EXIT_OK;
+	/* the workload's, the BPF and the ftrace counts of the same command */
+	if (r.bench_json && check_counts(r.out) && ret == EXIT_OK)
+		ret = EXIT_FAIL;
 out:
+	bench_json_cleanup(&r);
 	if (r.perf_on)
 		counters_close(&r.perf);
 	destroy_collectors(&r);

@@ -45,6 +45,15 @@ check "report: instructions counted or 'not supported'" \
 itsperf record -e bpf:cmd_latency,ftrace -o /out/rec -- itsperf bench affinity --ops 50 \
 	> /out/record.log 2>&1
 check "itsperf record around bench affinity: exit 0" [ $? = 0 ]
+check "record: MOVI counted alike by the workload, bpf and ftrace" \
+	grep -qE '^  MOVI +[0-9.]+ +[0-9]+ +[0-9]+  ok' /out/record.log
+check "record: the temporary workload summary removed" \
+	[ -z "$(ls /tmp/itsperf-record-*.json 2>/dev/null)" ]
+itsperf record -e ftrace -o /out/rec2 -- itsperf bench affinity --ops 30 --json /out/aff.json \
+	> /out/record2.log 2>&1
+check "record -- bench --json FILE: exit 0, MOVI workload == ftrace" \
+	grep -qE '^  MOVI +[0-9.]+ +- +[0-9]+  ok' /out/record2.log
+check "record -- bench --json FILE: the user's file kept" grep -q '"expected_commands"' /out/aff.json
 itsperf report /out/rec > /out/report-rec.txt 2>&1
 check "record: perf counters of phase 'record' reported" \
 	grep -q "Performance counter stats for phase 'record'" /out/report-rec.txt

@@ -195,7 +195,14 @@ static void test_parse_fleet(void **state __unused)
 	assert_int_equal(parse(&o, &wl, "inv", "--device", "all", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, &wl, "rebind", "--device", "all", "--device", "00:02.0", NULL),
 			 EXIT_USAGE);
+	/* --list: rebind's dry run, what --sweep devices draws from */
+	assert_int_equal(parse(&o, &wl, "rebind", "--device", "all", "--list", NULL), 0);
+	assert_true(o.list_only);
+	assert_true(o.all_devices);
+	assert_int_equal(parse(&o, &wl, "rebind", "--device", "00:02.0", NULL), 0);
+	assert_false(o.list_only);
 	/* options the workload does not take */
+	assert_int_equal(parse(&o, &wl, "affinity", "--list", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, &wl, "affinity", "--vectors", "2", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, &wl, "vcpu", "--pressure", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, &wl, "msi", "--jobs", "2", NULL), EXIT_USAGE);
