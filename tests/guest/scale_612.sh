@@ -8,6 +8,7 @@ t_rebind_extra 32 8 1
 t_rebind_extra 32 8 2
 t_rebind_all
 t_run_sweep 1,4,16,32
+t_run_sweep_vectors_cpus
 t_affinity_jobs 1000
 t_inv_refusals
 t_inv 0000:00:07.0 200

@@ -263,6 +263,29 @@ t_run_sweep() {	# comma list of device counts
 	check "... before any run started" [ ! -d $OUT/rsweep-big/sw ]
 }
 
+# itsperf run --sweep vectors and cpus: what affinity moves, and from how many CPUs
+t_run_sweep_vectors_cpus() {
+	local f=$OUT/run_sweep_vc.log d v hi
+	itsperf run --label vec --runs 1 -w affinity --sweep vectors=1,2 -e ftrace \
+		-o $OUT/rsweep-vc > $f 2>&1
+	check_eq "run --sweep vectors=1,2: exit status (counts cross-checked)" 0 $?
+	for v in 1 2; do
+		d=$OUT/rsweep-vc/vec/run-1-vectors-$v/meta.json
+		hi=$(grep -o '"label": "[^"]*#[0-9]*)"' $d | grep -o '#[0-9]*' | tr -d '#' |
+			sort -n | tail -1)
+		check "run --sweep vectors: point $v: affinity moved only vectors below $v (highest #${hi:-none})" \
+			[ "${hi:-99}" -lt $v ]
+	done
+	itsperf run --label cpu --runs 1 -w affinity --sweep cpus=1,2 -e ftrace \
+		-o $OUT/rsweep-vc > $f 2>&1
+	check_eq "run --sweep cpus=1,2: exit status (counts cross-checked)" 0 $?
+	d=$OUT/rsweep-vc/cpu/run-1-cpus-2/meta.json
+	check_eq "run --sweep cpus: point 2: MOVIs sent from both CPUs" 2 \
+		"$(tr -d ' \n' < $d | grep -oE '"movi_by_source_cpu":\{[^}]*\}' | grep -oE '"[0-9]+":[1-9]' | wc -l)"
+	check "run --sweep cpus: point 1: one sending thread" \
+		grep -qE '"jobs": *1\b' $OUT/rsweep-vc/cpu/run-1-cpus-1/meta.json
+}
+
 scale_end() {
 	cpu_hist_stop
 	bench_end
