@@ -26,10 +26,12 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run a suite on this pKVM host and store one result per run" },
-	{ "record", cmd_record, "record collectors (-e bpf,ftrace) around a command or for a duration" },
+	{ "record", cmd_record,
+	  "record collectors (-e bpf,ftrace) around a command or for a duration" },
 	{ "bench", cmd_bench, "ITS command and MSI workload generators" },
 	{ "probes", cmd_probes, "logical probes, resolved symbols and mechanisms on this kernel" },
-	{ "boot-args", cmd_boot_args, "kernel command line that traces the deprivilege window from boot" },
+	{ "boot-args", cmd_boot_args,
+	  "kernel command line that traces the deprivilege window from boot" },
 	{ "boot-collect", cmd_boot_collect, "read the boot-time trace of the deprivilege window" },
 	{ "report", cmd_report, "statistics of one or more result runs" },
 	{ "compare", cmd_compare, "compare revisions, with a regression verdict and exit status" },

@@ -35,17 +35,17 @@
 #include "trace/counters.h"
 #include "trace/khealth.h"
 
-#define MAX_RATES	16
-#define MAX_COLLECTORS	16
+#define MAX_RATES      16
+#define MAX_COLLECTORS 16
 
 /* one workload of a suite, with the options it runs with */
 struct suite_phase {
 	const char *workload;
 	uint64_t ops;
 	uint64_t duration_ms;
-	bool paced;		/* takes --rate */
-	bool needs_device;	/* rebind: --device, else skipped */
-	bool needs_blockdev;	/* msi: --blockdev, else skipped */
+	bool paced;	     /* takes --rate */
+	bool needs_device;   /* rebind: --device, else skipped */
+	bool needs_blockdev; /* msi: --blockdev, else skipped */
 };
 
 static const struct suite_phase quick_suite[] = {
@@ -73,16 +73,16 @@ struct run_opts {
 	double rates[MAX_RATES];
 	int nr_rates;
 	const char *out;
-	const char *collectors;		/* -e list */
+	const char *collectors; /* -e list */
 	const char *devices[BENCH_MAX_DEVICES];
 	int nr_devices;
 	const char *blockdev;
-	const char *only;		/* --workloads a,b */
+	const char *only; /* --workloads a,b */
 	bool raw_samples;
-	bool trace_dat;			/* --trace-dat: keep the command records as trace.dat */
-	struct run_sweep points[RUN_MAX_SWEEP];	/* --point: recorded only */
+	bool trace_dat; /* --trace-dat: keep the command records as trace.dat */
+	struct run_sweep points[RUN_MAX_SWEEP]; /* --point: recorded only */
 	int nr_points;
-	struct sweep_plan sweep;		/* --sweep: one run per value */
+	struct sweep_plan sweep; /* --sweep: one run per value */
 };
 
 /* the progress line: phase and elapsed time, refreshed on a terminal */
@@ -211,8 +211,7 @@ static int parse_point(const char *s, struct run_opts *o)
 	const char *eq = strchr(s, '=');
 	struct run_sweep *w;
 
-	if (!eq || eq == s || o->nr_points == RUN_MAX_SWEEP ||
-	    (size_t)(eq - s) >= sizeof(w->name))
+	if (!eq || eq == s || o->nr_points == RUN_MAX_SWEEP || (size_t)(eq - s) >= sizeof(w->name))
 		return -1;
 	w = &o->points[o->nr_points];
 	snprintf(w->name, sizeof(w->name), "%.*s", (int)(eq - s), s);
@@ -437,11 +436,12 @@ static void print_probe_plan(const struct probe_resolution *res)
 		const struct logical_probe *p = res[i].probe;
 
 		if (p->flags & PROBE_BOOT_ONLY)
-			continue;	/* itsperf boot-args / boot-collect */
+			continue; /* itsperf boot-args / boot-collect */
 		fprintf(stderr, "  %-22s %-14s %s\n", p->name, probe_area_name(p->area),
 			res[i].symbol ? res[i].symbol :
-			(p->flags & PROBE_SERIES) ? "absent on this kernel (ITS series not applied)" :
-			"absent on this kernel");
+			(p->flags & PROBE_SERIES) ?
+					"absent on this kernel (ITS series not applied)" :
+					"absent on this kernel");
 	}
 }
 
@@ -455,7 +455,8 @@ static void print_env(const struct run_meta *m)
 			 m->pkvm_mode[0] ? m->pkvm_mode : "unknown");
 	if (!m->its_count)
 		warn_msg("no GICv3 ITS found: the ITS command workloads will find nothing to do");
-	if (!path_exists("/sys/kernel/tracing/trace") && !path_exists("/sys/kernel/debug/tracing/trace"))
+	if (!path_exists("/sys/kernel/tracing/trace") &&
+	    !path_exists("/sys/kernel/debug/tracing/trace"))
 		warn_msg("tracefs is not mounted: the ftrace collector will be unavailable");
 }
 
@@ -465,11 +466,11 @@ struct run_ctx {
 	bool live[MAX_COLLECTORS];
 	int nr_cs;
 	struct collector_opts copts;
-	struct json_object *expected;	/* counters.workload: summed over workloads */
+	struct json_object *expected;	  /* counters.workload: summed over workloads */
 	struct json_object *expected_max; /* counters.workload_max: the same, upper bounds */
 	bool partial;
 	int failures;
-	int point;			/* index into o->sweep.values */
+	int point; /* index into o->sweep.values */
 };
 
 static void add_counts(struct json_object *o, const struct its_cmd_counts *c)
@@ -627,8 +628,9 @@ static void collectors_start(struct run_ctx *ctx)
 
 		ctx->live[i] = false;
 		if (c->init(c, &ctx->copts)) {
-			warn_msg("collector %s: nothing to measure on this kernel (see itsperf probes)",
-				 c->name);
+			warn_msg(
+				"collector %s: nothing to measure on this kernel (see itsperf probes)",
+				c->name);
 			continue;
 		}
 		if (c->start && c->start(c)) {
@@ -732,8 +734,8 @@ static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
 		free(dir);
 		return EXIT_FAIL;
 	}
-	fprintf(stderr, "run %d%s%s -> %s\n", index, rate > 0 ? " (paced)" : "",
-		point_desc(ctx), dir);
+	fprintf(stderr, "run %d%s%s -> %s\n", index, rate > 0 ? " (paced)" : "", point_desc(ctx),
+		dir);
 	kh = khealth_begin();
 	ctx->expected = json_object_new_object();
 	ctx->expected_max = json_object_new_object();
@@ -864,7 +866,8 @@ int cmd_run(int argc, char **argv)
 					status = EXIT_FAIL;
 	progress_stop();
 	if (itsperf_stop) {
-		warn_msg("interrupted: the host was restored, the last run is kept, marked partial");
+		warn_msg(
+			"interrupted: the host was restored, the last run is kept, marked partial");
 		status = EXIT_FAIL;
 	}
 	if (ctx.failures)

@@ -30,9 +30,9 @@
 #include "lib/util.h"
 
 #define EMAIL_WIDTH 72
-#define EMAIL_NAME 16
-#define EMAIL_BASE 10
-#define EMAIL_COL 10
+#define EMAIL_NAME  16
+#define EMAIL_BASE  10
+#define EMAIL_COL   10
 
 void compare_opts_default(struct compare_opts *o)
 {

@@ -19,17 +19,17 @@ enum correction {
 };
 
 struct compare_opts {
-	double threshold; /* smallest relative change that can be a verdict (0.05) */
-	double alpha; /* significance level of the rank test (0.05) */
-	int min_runs; /* fewer runs per group: no verdict (5) */
-	unsigned int nboot; /* bootstrap resamples (2000) */
-	unsigned long seed; /* fixed: the same input gives the same output */
-	double level; /* confidence level of the interval (0.95) */
+	double threshold;	    /* smallest relative change that can be a verdict (0.05) */
+	double alpha;		    /* significance level of the rank test (0.05) */
+	int min_runs;		    /* fewer runs per group: no verdict (5) */
+	unsigned int nboot;	    /* bootstrap resamples (2000) */
+	unsigned long seed;	    /* fixed: the same input gives the same output */
+	double level;		    /* confidence level of the interval (0.95) */
 	enum correction correction; /* over the gated tests of one revision (BH) */
-	bool gate_counts; /* count metrics are not gated unless asked */
-	bool gate_p99; /* p99 of latency metrics gated too (p50 always) */
-	bool email_all; /* --all: the email table lists diagnostics and counts too */
-	const char **gate; /* if set, only metric names matching these globs gate */
+	bool gate_counts;	    /* count metrics are not gated unless asked */
+	bool gate_p99;		    /* p99 of latency metrics gated too (p50 always) */
+	bool email_all;		    /* --all: the email table lists diagnostics and counts too */
+	const char **gate;	    /* if set, only metric names matching these globs gate */
 	int nr_gate;
 };
 
@@ -37,9 +37,9 @@ enum verdict {
 	VERDICT_NO_CHANGE,
 	VERDICT_REGRESSION,
 	VERDICT_IMPROVEMENT,
-	VERDICT_CHANGED, /* significant change of a metric with no better direction */
+	VERDICT_CHANGED,  /* significant change of a metric with no better direction */
 	VERDICT_FEW_RUNS, /* fewer than min_runs runs on a side, or too few for any p < alpha */
-	VERDICT_MISSING, /* the metric is absent on one side */
+	VERDICT_MISSING,  /* the metric is absent on one side */
 };
 
 struct comparison {

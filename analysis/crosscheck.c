@@ -48,7 +48,8 @@ static void collect_names(struct json_object *src, struct crosscheck_row *rows, 
 {
 	if (!src || !json_object_is_type(src, json_type_object))
 		return;
-	json_object_object_foreach(src, key, val) {
+	json_object_object_foreach(src, key, val)
+	{
 		(void)val;
 		row_index(rows, n, max, key);
 	}
@@ -168,7 +169,7 @@ int crosscheck_print(const struct result_data *d, FILE *out)
 		fprintf(out, "  %s\n", rows[i].verdict);
 	}
 	if (mismatches)
-		fprintf(out, "cross-check: %d command type%s disagree between sources\n", mismatches,
-			mismatches == 1 ? "" : "s");
+		fprintf(out, "cross-check: %d command type%s disagree between sources\n",
+			mismatches, mismatches == 1 ? "" : "s");
 	return mismatches;
 }

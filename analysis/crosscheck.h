@@ -16,11 +16,11 @@ struct json_object;
 struct crosscheck_row {
 	char cmd[16];
 	long long workload;	/* -1: no workload expected this type */
-	long long workload_max;	/* upper end when the kernel decides part of it */
+	long long workload_max; /* upper end when the kernel decides part of it */
 	long long bpf;		/* -1: source absent from the run */
 	long long ftrace;
-	long long tracedat;	/* the raw records kept as trace.dat (collector "tracedat") */
-	const char *verdict;	/* "ok", "MISMATCH", "unexpected", "not comparable" */
+	long long tracedat;  /* the raw records kept as trace.dat (collector "tracedat") */
+	const char *verdict; /* "ok", "MISMATCH", "unexpected", "not comparable" */
 };
 
 /*

@@ -22,9 +22,9 @@
 #include "analysis/result.h"
 #include "lib/util.h"
 
-#define SYSLOG_ACTION_READ_ALL 3
+#define SYSLOG_ACTION_READ_ALL	  3
 #define SYSLOG_ACTION_SIZE_BUFFER 10
-#define DT_BASE "/sys/firmware/devicetree/base"
+#define DT_BASE			  "/sys/firmware/devicetree/base"
 
 /* truncating copy (snprintf would make gcc warn about truncation, which is intended) */
 static void __attribute__((noinline)) copy_str(char *dst, size_t size, const char *src)
@@ -106,7 +106,8 @@ static const char *mode_of_line(const char *line)
 	if (strstr(line, "Protected nVHE mode initialized"))
 		return "protected-nvhe";
 	/* 6.12 prints "%s%sVHE mode": "Hyp nVHE mode", "Hyp hVHE mode"; 6.1 "Hyp mode" */
-	if (strstr(line, "Hyp mode (hVHE) initialized") || strstr(line, "Hyp hVHE mode initialized"))
+	if (strstr(line, "Hyp mode (hVHE) initialized") ||
+	    strstr(line, "Hyp hVHE mode initialized"))
 		return "hvhe";
 	if (strstr(line, "Hyp mode (nVHE) initialized") || strstr(line, "Hyp mode initialized") ||
 	    strstr(line, "Hyp nVHE mode initialized"))

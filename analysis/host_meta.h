@@ -7,8 +7,8 @@
 
 struct log_facts {
 	const char *mode; /* "protected-hvhe", ..., NULL if KVM said nothing */
-	int gic; /* 3, 4 or 0 */
-	int nr_its; /* distinct ITS@0x... bases */
+	int gic;	  /* 3, 4 or 0 */
+	int nr_its;	  /* distinct ITS@0x... bases */
 	unsigned long long its_base[MAX_ITS];
 };
 

@@ -33,7 +33,7 @@
 #include "lib/util.h"
 
 #define BINS_PER_DECADE 20
-#define CDF_POINTS 400
+#define CDF_POINTS	400
 
 /* Okabe-Ito: distinguishable by the colour-blind; dash types 1..8 on top */
 static const char *const colours[] = {

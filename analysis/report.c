@@ -116,7 +116,8 @@ static void print_attachments(FILE *f, const struct result_data *d)
 		    !json_object_object_get_ex(file, "path", &path) ||
 		    strcmp(json_object_get_string(name), "trace.dat"))
 			continue;
-		fprintf(f, "raw ITS command records: %s/%s (trace-cmd report FILE, kernelshark FILE)\n",
+		fprintf(f,
+			"raw ITS command records: %s/%s (trace-cmd report FILE, kernelshark FILE)\n",
 			d->dir, json_object_get_string(path));
 	}
 }

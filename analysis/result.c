@@ -35,10 +35,10 @@ struct result_run {
 	char *dir; /* final name */
 	char *tmp; /* "<dir>.tmp-<pid>" while writing */
 	struct run_meta meta;
-	struct json_object *metrics; /* array */
-	struct json_object *names; /* metric name -> true, duplicate check */
+	struct json_object *metrics;  /* array */
+	struct json_object *names;    /* metric name -> true, duplicate check */
 	struct json_object *sections; /* object */
-	struct json_object *files; /* array */
+	struct json_object *files;    /* array */
 	bool samples_dir;
 	bool files_dir;
 };
@@ -211,7 +211,8 @@ void hist_merge(struct hist *dst, const struct hist *src)
 		if (dst->type != HIST_LOG2)
 			hist_to_log2(dst);
 		for (i = 0; i < src->nr_buckets; i++)
-			dst->buckets[hist_bucket_of(dst, hist_bucket_lo(src, i))] += src->buckets[i];
+			dst->buckets[hist_bucket_of(dst, hist_bucket_lo(src, i))] +=
+				src->buckets[i];
 	} else {
 		if (src->nr_buckets > dst->nr_buckets) {
 			dst->buckets =
@@ -647,7 +648,8 @@ int result_add_metric(struct result_run *r, const struct metric_desc *d, const s
 	json_object_object_add(m, "summary", summary_to_json(&s));
 add:
 	json_object_array_add(r->metrics, m);
-	json_object_object_add(r->names, d->name, json_object_new_string(d->source ? d->source : ""));
+	json_object_object_add(r->names, d->name,
+			       json_object_new_string(d->source ? d->source : ""));
 	return 0;
 }
 
@@ -672,7 +674,8 @@ int result_add_value(struct result_run *r, const struct metric_desc *d, double v
 	m = metric_json(d);
 	json_object_object_add(m, "value", json_object_new_double(value));
 	json_object_array_add(r->metrics, m);
-	json_object_object_add(r->names, d->name, json_object_new_string(d->source ? d->source : ""));
+	json_object_object_add(r->names, d->name,
+			       json_object_new_string(d->source ? d->source : ""));
 	return 0;
 }
 

@@ -20,29 +20,29 @@
 struct json_object;
 
 #define RESULT_FORMAT_VERSION 1
-#define RUN_MAX_SWEEP 4
+#define RUN_MAX_SWEEP	      4
 
 struct run_meta {
-	char label[64];			/* patch revision, e.g. "v2" or "baseline" */
-	char kernel_release[128];	/* uname -r */
-	char kernel_cmdline[1024];	/* /proc/cmdline */
-	char pkvm_mode[32];		/* protected-hvhe, protected-nvhe, nvhe, vhe, none */
-	int gic_version;		/* 3 or 4 */
+	char label[64];		   /* patch revision, e.g. "v2" or "baseline" */
+	char kernel_release[128];  /* uname -r */
+	char kernel_cmdline[1024]; /* /proc/cmdline */
+	char pkvm_mode[32];	   /* protected-hvhe, protected-nvhe, nvhe, vhe, none */
+	int gic_version;	   /* 3 or 4 */
 	int its_count;
 	char cpu_model[128];
 	int nr_cpus;
-	bool emulated;			/* QEMU TCG: timings only valid for A/B on the same emulator */
-	char suite[32];			/* quick, full, record, bench, boot */
-	int run_index;			/* n-th run of this label in one invocation */
-	uint64_t start_ns;		/* CLOCK_REALTIME */
+	bool emulated;	   /* QEMU TCG: timings only valid for A/B on the same emulator */
+	char suite[32];	   /* quick, full, record, bench, boot */
+	int run_index;	   /* n-th run of this label in one invocation */
+	uint64_t start_ns; /* CLOCK_REALTIME */
 	double duration_s;
 	char hostname[64];
 
 	/* added after the first version of this header; all optional, zero = unknown */
-	char kernel_version[256];	/* uname -v: the build, e.g. "#1 SMP Debian 6.12.117-1" */
-	char arch[16];			/* uname -m */
-	char tool_version[32];		/* itsperf version; result_run_begin() fills it if empty */
-	double offered_rate;		/* --rate the workload was paced at (cmd/s), 0 = unpaced */
+	char kernel_version[256]; /* uname -v: the build, e.g. "#1 SMP Debian 6.12.117-1" */
+	char arch[16];		  /* uname -m */
+	char tool_version[32];	  /* itsperf version; result_run_begin() fills it if empty */
+	double offered_rate;	  /* --rate the workload was paced at (cmd/s), 0 = unpaced */
 	/*
 	 * Swept variables of a sweep run (devices=16, vectors=32): one run per
 	 * point; plots and `compare --sweep NAME` put them on the x axis. Set
@@ -53,39 +53,40 @@ struct run_meta {
 		double value;
 	} sweep[RUN_MAX_SWEEP];
 	int nr_sweep;
-	char detect_notes[256];		/* how run_meta_from_host() found mode/GIC/ITS */
+	char detect_notes[256]; /* how run_meta_from_host() found mode/GIC/ITS */
 };
 
 enum metric_kind {
-	METRIC_LATENCY,			/* a duration distribution, lower is better */
-	METRIC_THROUGHPUT,		/* a rate, higher is better */
-	METRIC_COUNT,			/* an event count, no better direction */
+	METRIC_LATENCY,	   /* a duration distribution, lower is better */
+	METRIC_THROUGHPUT, /* a rate, higher is better */
+	METRIC_COUNT,	   /* an event count, no better direction */
 };
 
 enum hist_type {
-	HIST_LOG2,			/* bucket i holds [2^i, 2^(i+1)), bucket 0 holds [0, 2) */
-	HIST_LINEAR,			/* bucket i holds [i * width, (i+1) * width) */
+	HIST_LOG2,   /* bucket i holds [2^i, 2^(i+1)), bucket 0 holds [0, 2) */
+	HIST_LINEAR, /* bucket i holds [i * width, (i+1) * width) */
 };
 
 struct hist {
 	enum hist_type type;
-	uint64_t width;			/* HIST_LINEAR only */
+	uint64_t width; /* HIST_LINEAR only */
 	int nr_buckets;
 	uint64_t *buckets;
 	uint64_t count;
-	uint64_t min;			/* exact, not bucketed */
+	uint64_t min; /* exact, not bucketed */
 	uint64_t max;
 	double sum;
 };
 
 struct metric_desc {
-	const char *name;		/* "cmd_latency.total.MOVI", "lock_hold.its_lock" */
-	const char *area;		/* cmd_latency, lock_hold, hvc_path, deprivilege_window, throughput, ... */
-	const char *unit;		/* "ns", "cmd/s", "events" */
+	const char *name; /* "cmd_latency.total.MOVI", "lock_hold.its_lock" */
+	const char
+		*area; /* cmd_latency, lock_hold, hvc_path, deprivilege_window, throughput, ... */
+	const char *unit; /* "ns", "cmd/s", "events" */
 	enum metric_kind kind;
-	const char *source;		/* "bpf", "ftrace", "bench", "boot" */
+	const char *source; /* "bpf", "ftrace", "bench", "boot" */
 	const char *desc;
-	const char *error_bound;	/* measuring method and its error bound, or NULL */
+	const char *error_bound; /* measuring method and its error bound, or NULL */
 };
 
 struct result_run;
@@ -119,7 +120,7 @@ int run_meta_set_sweep(struct run_meta *m, const char *name, double value);
 bool result_metric_name_valid(const char *name);
 /* already added to this run (a second collector measuring the same thing adds "name:source") */
 bool result_has_metric(const struct result_run *r, const char *name);
-const char *metric_kind_name(enum metric_kind k);	/* "latency", "throughput", "count" */
+const char *metric_kind_name(enum metric_kind k); /* "latency", "throughput", "count" */
 
 /* histogram helpers shared by the collectors */
 void hist_init(struct hist *h, enum hist_type type, int nr_buckets, uint64_t width);

@@ -50,13 +50,13 @@ struct result_data {
 	struct result_metric *metrics;
 	int nr_metrics;
 	struct json_object *sections; /* object, owned by root */
-	struct json_object *files; /* array, owned by root */
+	struct json_object *files;    /* array, owned by root */
 	struct json_object *root;
 };
 
 enum {
 	RESULT_READ_SAMPLES = 1 << 0, /* load and sort raw samples (exact quantiles) */
-	RESULT_READ_QUIET = 1 << 1, /* no err_msg(): the message is only in err */
+	RESULT_READ_QUIET = 1 << 1,   /* no err_msg(): the message is only in err */
 };
 
 /*

@@ -401,8 +401,7 @@ double run_x(const struct result_data *d, const char *sweep, bool unpaced_is_zer
 	return NAN;
 }
 
-int run_set_x_values(const struct run_set *s, const char *sweep, bool unpaced_is_zero,
-		     double **out)
+int run_set_x_values(const struct run_set *s, const char *sweep, bool unpaced_is_zero, double **out)
 {
 	double *v = NULL;
 	int n = 0;

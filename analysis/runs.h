@@ -13,8 +13,8 @@
 #include "analysis/result_read.h"
 
 struct run_group {
-	char *label; /* meta.label */
-	char *name; /* display name: the label, or "label@arg" when ambiguous */
+	char *label;  /* meta.label */
+	char *name;   /* display name: the label, or "label@arg" when ambiguous */
 	char *origin; /* the argument the runs came from */
 	int arg_index;
 	struct result_data **runs;
@@ -30,8 +30,8 @@ struct run_set {
 
 struct run_set_opts {
 	unsigned int read_flags; /* RESULT_READ_SAMPLES for exact quantiles */
-	bool include_partial; /* partial runs are left out unless asked */
-	bool merge_args; /* group by label only, across arguments */
+	bool include_partial;	 /* partial runs are left out unless asked */
+	bool merge_args;	 /* group by label only, across arguments */
 };
 
 /* -1 on any unreadable run (the reader printed why): the caller exits 2 */

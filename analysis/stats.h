@@ -24,7 +24,7 @@ struct summary {
 	double max;
 	double mean;
 	double stddev; /* sample standard deviation (n - 1) */
-	bool exact; /* from raw samples; false = from histogram buckets */
+	bool exact;    /* from raw samples; false = from histogram buckets */
 };
 
 /* sort in place, LSD radix: O(n), 10 M samples in ~0.1 s */
@@ -50,10 +50,10 @@ void summary_from_hist(struct summary *s, const struct hist *h);
  * approximation with tie and continuity correction beyond.
  */
 struct mwu {
-	double u; /* U of x: pairs (x_i, y_j) with x_i > y_j, ties 1/2 */
-	double p; /* two-sided */
+	double u;	    /* U of x: pairs (x_i, y_j) with x_i > y_j, ties 1/2 */
+	double p;	    /* two-sided */
 	double p_y_greater; /* one-sided, H1: y tends to be larger than x */
-	double p_y_less; /* one-sided, H1: y tends to be smaller */
+	double p_y_less;    /* one-sided, H1: y tends to be smaller */
 	bool exact;
 };
 void mann_whitney(const double *x, size_t nx, const double *y, size_t ny, struct mwu *res);

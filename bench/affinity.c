@@ -39,7 +39,7 @@ struct aff_irq {
 	char label[128]; /* "virtio0-input.0 (0000:00:01.0 #1)" */
 	char orig_mask[256];
 	int orig_eff;
-	int cur; /* current effective CPU */
+	int cur;   /* current effective CPU */
 	int fails; /* consecutive writes that did not move it */
 	bool dead;
 	uint64_t moves;

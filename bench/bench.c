@@ -1205,8 +1205,7 @@ int cmd_bench(int argc, char **argv)
 	return bench_workload_run(name, &o, NULL);
 }
 
-void bench_run_threads(struct bench_ctx *c, void *(*fn)(void *), void *workers, size_t size,
-		       int nr)
+void bench_run_threads(struct bench_ctx *c, void *(*fn)(void *), void *workers, size_t size, int nr)
 {
 	pthread_t *tid = xcalloc(nr, sizeof(*tid));
 	int started;

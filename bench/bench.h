@@ -26,9 +26,9 @@
 
 struct json_object;
 
-#define BENCH_MAX_CPUS 1024
+#define BENCH_MAX_CPUS	  1024
 #define BENCH_MAX_DEVICES 256
-#define BENCH_MAX_IRQS 2048 /* 32 devices x 64 vectors */
+#define BENCH_MAX_IRQS	  2048 /* 32 devices x 64 vectors */
 #define BENCH_MAX_METRICS 8
 
 #include "lib/its_cmd.h"
@@ -47,37 +47,37 @@ enum bench_phase {
 struct bench_opts {
 	/* stop conditions: whichever comes first; neither given -> the workload's default */
 	uint64_t duration_ns; /* --duration, 0 = not given */
-	uint64_t ops; /* --ops, 0 = not given */
-	uint64_t timeout_ns; /* --timeout: hard cap on the run, 0 = default */
-	double rate; /* --rate ops/s, 0 = flat out */
+	uint64_t ops;	      /* --ops, 0 = not given */
+	uint64_t timeout_ns;  /* --timeout: hard cap on the run, 0 = default */
+	double rate;	      /* --rate ops/s, 0 = flat out */
 	uint64_t cpus[BENCH_MAX_CPUS / 64];
-	int nr_cpus; /* --cpus, 0 = all online */
+	int nr_cpus;	       /* --cpus, 0 = all online */
 	const char *json_path; /* --json FILE, "-" = stdout */
-	bool quiet; /* no human summary */
-	bool force; /* --force: device guard overridden */
+	bool quiet;	       /* no human summary */
+	bool force;	       /* --force: device guard overridden */
 
 	/* workload specific */
 	const char *devices[BENCH_MAX_DEVICES]; /* rebind: BDFs, msi: one block device */
 	int nr_devices;
 	int irqs[BENCH_MAX_IRQS]; /* affinity: --irq, restrict to these */
 	int nr_irqs;
-	int vcpus; /* vcpu: number of vCPUs (default 1) */
-	bool write; /* msi: --write (destructive) */
-	unsigned int qd; /* msi: queue depth (default 32) */
-	unsigned int bs; /* msi: block size (default 4096) */
+	int vcpus;		 /* vcpu: number of vCPUs (default 1) */
+	bool write;		 /* msi: --write (destructive) */
+	unsigned int qd;	 /* msi: queue depth (default 32) */
+	unsigned int bs;	 /* msi: block size (default 4096) */
 	const char *module_path; /* hvc: --module */
-	int jobs; /* worker threads where a workload supports it (default 1) */
-	int vectors; /* inv: MSI-X vectors to enable per device (0: all) */
-	bool all_devices; /* rebind --device all: every device the guard allows */
-	int pressure; /* --pressure 1, --no-pressure 0, default -1: on with --jobs > 1 */
-	bool list_only; /* rebind --list: resolve the devices, touch nothing */
+	int jobs;		 /* worker threads where a workload supports it (default 1) */
+	int vectors;		 /* inv: MSI-X vectors to enable per device (0: all) */
+	bool all_devices;	 /* rebind --device all: every device the guard allows */
+	int pressure;		 /* --pressure 1, --no-pressure 0, default -1: on with --jobs > 1 */
+	bool list_only;		 /* rebind --list: resolve the devices, touch nothing */
 };
 
 struct bench_metric {
 	const char *name; /* "kvm_run_roundtrip", "io_latency" */
 	const char *unit; /* "ns" */
 	const char *desc;
-	struct hist hist; /* HIST_LOG2 of the samples */
+	struct hist hist;  /* HIST_LOG2 of the samples */
 	uint64_t *samples; /* raw samples (bounded, see bench.c) */
 	size_t nr_samples;
 	size_t cap_samples;
@@ -101,7 +101,7 @@ struct bench_result {
 	 */
 	struct its_cmd_counts expected[NR_BENCH_PHASES];
 	struct its_cmd_counts extra[NR_BENCH_PHASES];
-	struct its_cmd_counts total; /* sum of expected over phases */
+	struct its_cmd_counts total;	 /* sum of expected over phases */
 	struct its_cmd_counts total_max; /* total + every extra */
 	uint64_t ops;
 	double duration_s;

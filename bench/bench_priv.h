@@ -15,30 +15,30 @@
 #include "lib/util.h"
 
 /* options a workload accepts besides the common ones */
-#define BOPT_DEVICE (1u << 0) /* --device, repeatable */
-#define BOPT_FORCE (1u << 1)
-#define BOPT_IRQ (1u << 2)
-#define BOPT_VCPUS (1u << 3)
-#define BOPT_WRITE (1u << 4)
-#define BOPT_QD (1u << 5)
-#define BOPT_BS (1u << 6)
-#define BOPT_MODULE (1u << 7)
-#define BOPT_RATE (1u << 8)
-#define BOPT_JOBS (1u << 9)
-#define BOPT_VECTORS (1u << 10)
+#define BOPT_DEVICE   (1u << 0) /* --device, repeatable */
+#define BOPT_FORCE    (1u << 1)
+#define BOPT_IRQ      (1u << 2)
+#define BOPT_VCPUS    (1u << 3)
+#define BOPT_WRITE    (1u << 4)
+#define BOPT_QD	      (1u << 5)
+#define BOPT_BS	      (1u << 6)
+#define BOPT_MODULE   (1u << 7)
+#define BOPT_RATE     (1u << 8)
+#define BOPT_JOBS     (1u << 9)
+#define BOPT_VECTORS  (1u << 10)
 #define BOPT_PRESSURE (1u << 11)
-#define BOPT_LIST (1u << 12)
+#define BOPT_LIST     (1u << 12)
 
 struct bench_ctx;
 
 struct bench_workload {
 	const char *name;
-	const char *help; /* one line for the usage text */
-	const char *op; /* what one operation is: "irq move" */
-	const char *cmds; /* the ITS commands it drives, for the usage text */
-	unsigned int opts; /* BOPT_* */
+	const char *help;	      /* one line for the usage text */
+	const char *op;		      /* what one operation is: "irq move" */
+	const char *cmds;	      /* the ITS commands it drives, for the usage text */
+	unsigned int opts;	      /* BOPT_* */
 	uint64_t default_duration_ns; /* when neither --ops nor --duration is given */
-	uint64_t default_ops; /* the same, for workloads counted in operations */
+	uint64_t default_ops;	      /* the same, for workloads counted in operations */
 	int (*run)(struct bench_ctx *c);
 };
 
@@ -50,7 +50,7 @@ extern const struct bench_workload bench_hvc;
 extern const struct bench_workload bench_inv;
 
 #define BENCH_DEFAULT_TIMEOUT_NS (300ull * 1000000000ull)
-#define BENCH_MAX_SAMPLES (4u << 20) /* raw samples kept per metric */
+#define BENCH_MAX_SAMPLES	 (4u << 20) /* raw samples kept per metric */
 
 struct bench_ctx {
 	const struct bench_opts *o;
@@ -63,24 +63,24 @@ struct bench_ctx {
 
 	uint64_t t_start; /* now_ns() when the run phase began */
 	uint64_t t_end;
-	uint64_t stop_at; /* --duration deadline, 0 = none */
-	uint64_t cap_at; /* --timeout deadline */
+	uint64_t stop_at;    /* --duration deadline, 0 = none */
+	uint64_t cap_at;     /* --timeout deadline */
 	uint64_t ops_target; /* --ops, 0 = none */
-	uint64_t claimed; /* operations handed out (atomic) */
-	uint64_t done; /* operations completed (atomic) */
-	int abort; /* a worker hit a fatal error (atomic) */
+	uint64_t claimed;    /* operations handed out (atomic) */
+	uint64_t done;	     /* operations completed (atomic) */
+	int abort;	     /* a worker hit a fatal error (atomic) */
 	const char *stop_reason;
 
 	pthread_mutex_t lock; /* the JSON lists below, from worker threads */
 	struct json_object *skipped;
 	struct json_object *errors;
 	struct json_object *notes;
-	struct json_object *extra; /* workload-specific summary fields */
+	struct json_object *extra;     /* workload-specific summary fields */
 	struct json_object *uncertain; /* command type -> why it may exceed the expectation */
 	struct json_object *lines;
 	uint64_t nr_errors;
 	struct its_cmd_counts *by_cpu; /* nr_possible entries, bench_expect_on() */
-	uint64_t *ops_by_cpu; /* operations done per worker CPU (bench_op_done_on()) */
+	uint64_t *ops_by_cpu;	       /* operations done per worker CPU (bench_op_done_on()) */
 };
 
 /* ---- run phase: stop conditions and pacing (bench.c) ---- */
@@ -160,7 +160,7 @@ struct bench_pressure *pressure_start(struct bench_ctx *c);
 void pressure_stop(struct bench_ctx *c, struct bench_pressure *p);
 /* one its->lock hold, or one acquire wait (send entry -> lock taken) */
 struct lock_span {
-	uint64_t its; /* the ITS (one lock each) */
+	uint64_t its;  /* the ITS (one lock each) */
 	uint64_t a, b; /* [a, b] on one clock */
 	int cpu;
 };
@@ -195,7 +195,7 @@ void journal_forget_module(const char *name);
 struct journal_restore_stats {
 	int restored;
 	int failed;
-	int affinity_moved; /* restores that changed an effective CPU: one MOVI each */
+	int affinity_moved;    /* restores that changed an effective CPU: one MOVI each */
 	int effective_differs; /* mask restored, kernel chose another CPU than before */
 };
 /* undo every change recorded by this process, newest first; removes the journal when all succeeded */
@@ -212,7 +212,7 @@ struct jentry {
 	enum jkind kind;
 	int irq;
 	int eff;
-	char obj[64]; /* bdf, module name */
+	char obj[64];  /* bdf, module name */
 	char val[256]; /* mask, driver, mount path */
 	bool done;
 };

@@ -289,7 +289,7 @@ static bool netdev_backed(const struct guard *g, const char *ifname, int depth)
 	return hit;
 }
 
-#define RTF_DEFAULT_ 0x00010000 /* default route learned from a router advertisement */
+#define RTF_DEFAULT_  0x00010000 /* default route learned from a router advertisement */
 #define RTF_ADDRCONF_ 0x00040000 /* ... from address autoconfiguration (RA) */
 
 /*

@@ -25,10 +25,10 @@
 
 #include "bench/bench_priv.h"
 
-#define HVC_MODULE "itsperf_hvc"
-#define DEBUGFS "/sys/kernel/debug"
-#define HVC_DIR DEBUGFS "/" HVC_MODULE
-#define HVC_CHUNK 10000u
+#define HVC_MODULE    "itsperf_hvc"
+#define DEBUGFS	      "/sys/kernel/debug"
+#define HVC_DIR	      DEBUGFS "/" HVC_MODULE
+#define HVC_CHUNK     10000u
 #define DEBUGFS_MAGIC 0x64626720
 
 struct hvc_info {

@@ -56,17 +56,17 @@
 
 struct inv_dev {
 	char bdf[16];
-	char driver[64]; /* original driver, "" none */
+	char driver[64];   /* original driver, "" none */
 	char override[64]; /* original driver_override, "" none */
-	int orig_nvec; /* ITS vectors under the original driver */
+	int orig_nvec;	   /* ITS vectors under the original driver */
 	int group;
-	int gfd; /* group fd (devices of one group share it) */
-	int fd; /* vfio device fd */
+	int gfd;   /* group fd (devices of one group share it) */
+	int fd;	   /* vfio device fd */
 	int table; /* MSI-X table size */
-	int nvec; /* vectors enabled through vfio */
+	int nvec;  /* vectors enabled through vfio */
 	int *efd;
 	bool *on;
-	int next; /* round-robin position */
+	int next;  /* round-robin position */
 	bool msix; /* MSI-X enabled through vfio */
 	bool dead;
 	uint64_t toggles;

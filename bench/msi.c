@@ -32,7 +32,7 @@
 
 struct msi_state {
 	int fd;
-	uint64_t size; /* bytes */
+	uint64_t size;	 /* bytes */
 	uint64_t blocks; /* of bs */
 	char bdf[16];
 	int irqs[MSI_MAX_VECS];

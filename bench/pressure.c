@@ -44,7 +44,7 @@
 #include "lib/ksyms.h"
 #include "trace/tracefs_util.h"
 
-#define PR_BUF_KB 4096
+#define PR_BUF_KB   4096
 #define PR_DRAIN_NS (100 * 1000000L)
 
 enum pr_ev { PR_SEND, PR_VSEND, PR_ALLOC, PR_RELEASE, PR_POLL_CONST, PR_POLL, NR_PR_EV };
@@ -65,10 +65,10 @@ static const struct {
 /* the caller at a function's first instruction; the first argument (struct its_node *) */
 #if defined(__aarch64__)
 #define PR_CALLER_ARG "caller=%x30:u64"
-#define PR_ITS_ARG "its=%x0:u64"
+#define PR_ITS_ARG    "its=%x0:u64"
 #else
 #define PR_CALLER_ARG "caller=+0($stack):u64"
-#define PR_ITS_ARG "its=%di:u64"
+#define PR_ITS_ARG    "its=%di:u64"
 #endif
 
 struct pr_task {

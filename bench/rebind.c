@@ -44,7 +44,7 @@
 struct rb_dev {
 	char bdf[16];
 	char driver[64];
-	int nvec; /* vectors while bound */
+	int nvec;   /* vectors while bound */
 	bool netup; /* its network interfaces were up: up again after each bind */
 	uint64_t cycles;
 	bool dead;
@@ -54,10 +54,10 @@ struct rb_dev {
 struct rb_state {
 	struct rb_dev dev[BENCH_MAX_DEVICES];
 	int nr;
-	int live; /* atomic */
+	int live;	 /* atomic */
 	uint64_t cursor; /* next device, atomic: operation k cycles device k mod nr */
 	int jobs;
-	bool all; /* --device all */
+	bool all;      /* --device all */
 	bool one_pass; /* --device all, no --ops/--duration: every device once */
 	struct bench_metric *unbind_lat;
 	struct bench_metric *bind_lat;
@@ -83,14 +83,14 @@ void rebind_expect(struct its_cmd_counts *cnt, bool bind, int nvec, uint64_t *mo
 
 	memset(cnt, 0, sizeof(*cnt));
 	if (!bind) {
-		cnt->n[ITS_CMD_INV] = n; /* mask in free_irq() */
+		cnt->n[ITS_CMD_INV] = n;     /* mask in free_irq() */
 		cnt->n[ITS_CMD_DISCARD] = n; /* its_irq_domain_deactivate() */
-		cnt->n[ITS_CMD_MAPD] = 1; /* its_irq_domain_free(): last event, V=0 */
+		cnt->n[ITS_CMD_MAPD] = 1;    /* its_irq_domain_free(): last event, V=0 */
 	} else {
-		cnt->n[ITS_CMD_MAPD] = 1; /* its_msi_prepare() -> its_create_device() */
+		cnt->n[ITS_CMD_MAPD] = 1;  /* its_msi_prepare() -> its_create_device() */
 		cnt->n[ITS_CMD_MAPTI] = n; /* its_irq_domain_activate() */
-		cnt->n[ITS_CMD_INV] = n; /* unmask in request_irq() */
-		*movi_max = n; /* affinity hints: 0..n */
+		cnt->n[ITS_CMD_INV] = n;   /* unmask in request_irq() */
+		*movi_max = n;		   /* affinity hints: 0..n */
 	}
 	cnt->n[ITS_CMD_SYNC] = cnt->n[ITS_CMD_INV] + cnt->n[ITS_CMD_DISCARD] +
 			       cnt->n[ITS_CMD_MAPD] + cnt->n[ITS_CMD_MAPTI];

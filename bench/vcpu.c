@@ -94,11 +94,11 @@ int vcpu_guest_program(uint32_t *insn, int max, uint64_t mmio_addr)
 
 #include <linux/kvm.h>
 
-#define GUEST_RAM 0x40000000ull
+#define GUEST_RAM      0x40000000ull
 #define GUEST_RAM_SIZE 0x10000ull
-#define GIC_DIST 0x08000000ull
-#define GIC_ITS 0x08080000ull
-#define GIC_REDIST 0x080a0000ull /* 128 KiB per vCPU, up to 64 vCPUs below GUEST_MMIO */
+#define GIC_DIST       0x08000000ull
+#define GIC_ITS	       0x08080000ull
+#define GIC_REDIST     0x080a0000ull /* 128 KiB per vCPU, up to 64 vCPUs below GUEST_MMIO */
 
 struct vcpu_thread {
 	struct bench_ctx *c;
@@ -107,9 +107,9 @@ struct vcpu_thread {
 	int pcpu;
 	struct kvm_run *run;
 	size_t run_size;
-	uint64_t runs; /* KVM_RUN ioctls: one vcpu_load() each */
-	uint64_t exits; /* MMIO exits (operations) */
-	uint64_t csw; /* context switches of the thread during the run */
+	uint64_t runs;	     /* KVM_RUN ioctls: one vcpu_load() each */
+	uint64_t exits;	     /* MMIO exits (operations) */
+	uint64_t csw;	     /* context switches of the thread during the run */
 	uint64_t migrations; /* KVM_RUN returning on another CPU than it entered */
 	struct bench_metric lat;
 };

@@ -59,21 +59,21 @@ const char *bpf_errname(int err, char *buf, size_t len);
 const char *bpf_mech_name(enum bpf_mech m);
 
 struct bpf_fn_probe {
-	const char *probe; /* logical probe name in lib/probes.c */
+	const char *probe;  /* logical probe name in lib/probes.c */
 	const char *prefix; /* program name prefix in the BPF object */
 	/* filled by bpf_fn_probes_prepare() / _attach() */
 	const struct probe_resolution *res;
 	struct bpf_program *fentry, *fexit, *kprobe, *kretprobe;
 	enum bpf_mech mech;
 	bool kprobe_loaded; /* kprobe flavour loaded as fallback */
-	bool attached; /* was attached (stays true after detach) */
+	bool attached;	    /* was attached (stays true after detach) */
 	struct bpf_link *entry_link, *exit_link;
 	char note[256];
 };
 
 struct bpf_tp_probe {
-	const char *name; /* "lock:contention_begin" (system:event) */
-	const char *prog; /* program name in the BPF object */
+	const char *name;   /* "lock:contention_begin" (system:event) */
+	const char *prog;   /* program name in the BPF object */
 	enum bpf_mech mech; /* BPF_MECH_TP_BTF, _RAW_TP or _TRACEPOINT */
 	/* filled */
 	struct bpf_program *p;

@@ -33,7 +33,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
-	__type(key, u64); /* task_key() */
+	__type(key, u64);   /* task_key() */
 	__type(value, u64); /* its_send_clear() entry time */
 } clear_start SEC(".maps");
 

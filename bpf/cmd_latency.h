@@ -39,12 +39,12 @@ enum cmd_kind {
 };
 
 enum cmd_counter {
-	CNT_SENT, /* sends that completed with a completion wait */
-	CNT_NO_WAIT, /* sends that returned without waiting (queue full) */
+	CNT_SENT,	  /* sends that completed with a completion wait */
+	CNT_NO_WAIT,	  /* sends that returned without waiting (queue full) */
 	CNT_ALLOC_FAILED, /* its_allocate_entry() returned NULL ("not draining") */
 	CNT_WAIT_TIMEOUT, /* its_wait_for_range_completion() returned an error */
-	CNT_NESTED, /* a send started while this task had one in flight */
-	CNT_ORPHAN, /* alloc/wait/exit event without a send in flight */
+	CNT_NESTED,	  /* a send started while this task had one in flight */
+	CNT_ORPHAN,	  /* alloc/wait/exit event without a send in flight */
 	CNT_SAMPLES,
 	CNT_SAMPLES_DROPPED,
 	CNT_CLEAR_CALLS, /* its_send_clear() calls */
@@ -53,8 +53,8 @@ enum cmd_counter {
 
 struct cmd_key {
 	__u64 builder; /* its_build_<x>_cmd address; 0 for PART_CLEAR_PATH */
-	__u32 part; /* enum cmd_part */
-	__u32 kind; /* enum cmd_kind */
+	__u32 part;    /* enum cmd_part */
+	__u32 kind;    /* enum cmd_kind */
 };
 
 struct cmd_sample {

@@ -19,7 +19,7 @@
 #include <linux/types.h>
 
 #define BPF_HIST_LOG2_SLOTS 64
-#define BPF_HIST_LIN_SLOTS 128
+#define BPF_HIST_LIN_SLOTS  128
 
 struct bpf_hist {
 	__u64 count;

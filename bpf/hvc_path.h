@@ -9,13 +9,13 @@
 #define ITSPERF_HVC_PATH_H
 
 enum hvc_fn {
-	HVC_SHARE_HYP, /* share_hyp: kvm_share_hyp */
+	HVC_SHARE_HYP,	 /* share_hyp: kvm_share_hyp */
 	HVC_UNSHARE_HYP, /* unshare_hyp: kvm_unshare_hyp */
-	HVC_CREATE_VM, /* create_hyp_vm: pkvm_create_hyp_vm (6.12) */
-	HVC_DESTROY_VM, /* destroy_hyp_vm: __pkvm_destroy_hyp_vm */
-	HVC_VCPU_RUN, /* vcpu_run: kvm_arch_vcpu_ioctl_run (KVM_RUN) */
-	HVC_ITS_SETUP, /* its_hyp_setup: the series' ITS-emulation setup callback */
-	HVC_ITS_COMMIT, /* its_staging_commit: the series' staging commit */
+	HVC_CREATE_VM,	 /* create_hyp_vm: pkvm_create_hyp_vm (6.12) */
+	HVC_DESTROY_VM,	 /* destroy_hyp_vm: __pkvm_destroy_hyp_vm */
+	HVC_VCPU_RUN,	 /* vcpu_run: kvm_arch_vcpu_ioctl_run (KVM_RUN) */
+	HVC_ITS_SETUP,	 /* its_hyp_setup: the series' ITS-emulation setup callback */
+	HVC_ITS_COMMIT,	 /* its_staging_commit: the series' staging commit */
 	NR_HVC_FNS,
 };
 

@@ -9,7 +9,7 @@
 #include "kernel_types.h"
 #include "lock_hold.h"
 
-const volatile __u64 its_lock_addr; /* &its_lock from kallsyms, 0 if unknown */
+const volatile __u64 its_lock_addr;   /* &its_lock from kallsyms, 0 if unknown */
 const volatile __u64 kretprobe_tramp; /* &__kretprobe_trampoline, 0 if unknown */
 
 struct {

@@ -31,12 +31,12 @@
 #define LH_STACK 6
 
 enum lh_kind {
-	LH_SEND, /* its->lock in the send path; builder = command */
-	LH_CONTENTION, /* contention on an its->lock (id) or its_lock (id 0) */
-	LH_FUNC, /* function time; builder = enum lh_fn */
+	LH_SEND,	  /* its->lock in the send path; builder = command */
+	LH_CONTENTION,	  /* contention on an its->lock (id) or its_lock (id 0) */
+	LH_FUNC,	  /* function time; builder = enum lh_fn */
 	LH_CPU_INIT_SPAN, /* first its_cpu_init_collection entry -> last return */
-	LH_DEPRIV_UPPER, /* its_start_deprivilege entry -> its_end_deprivilege return */
-	LH_DEPRIV_LOWER, /* its_start_deprivilege return -> its_end_deprivilege entry */
+	LH_DEPRIV_UPPER,  /* its_start_deprivilege entry -> its_end_deprivilege return */
+	LH_DEPRIV_LOWER,  /* its_start_deprivilege return -> its_end_deprivilege entry */
 	NR_LH_KINDS,
 };
 
@@ -54,7 +54,7 @@ enum lh_fn {
 enum lh_counter {
 	LHC_SENDS,
 	LHC_SEND_NO_WAIT,
-	LHC_CONTENTION_ITS, /* contention_begin on an its->lock */
+	LHC_CONTENTION_ITS,    /* contention_begin on an its->lock */
 	LHC_CONTENTION_GLOBAL, /* contention_begin on its_lock */
 	LHC_STACK_FAILED,
 	LHC_STACK_EMPTY, /* no kernel callchain: a vCPU is loaded (perf_guest_state()) */
@@ -63,10 +63,10 @@ enum lh_counter {
 };
 
 struct lh_key {
-	__u64 id; /* ITS phys_base (its_node pointer if unreadable); 0: its_lock */
+	__u64 id;	     /* ITS phys_base (its_node pointer if unreadable); 0: its_lock */
 	__u64 ips[LH_STACK]; /* LH_SEND: call stack at the send (kprobe: ips[0] = caller) */
-	__u64 builder; /* LH_SEND: builder address; LH_FUNC: enum lh_fn */
-	__u32 kind; /* enum lh_kind */
+	__u64 builder;	     /* LH_SEND: builder address; LH_FUNC: enum lh_fn */
+	__u32 kind;	     /* enum lh_kind */
 	__u32 pad;
 };
 

@@ -60,16 +60,16 @@ struct rec {
 	const char *label;
 	uint64_t duration_ns;
 	bool raw;
-	char **argv; /* command, NULL: duration or until SIGINT */
+	char **argv;	/* command, NULL: duration or until SIGINT */
 	int cmd_status; /* forwarded exit status */
 	bool partial;
 	uint64_t t_start, t_stop, wall_start;
-	struct khealth *health;	/* kernel log delta and ITS errors of the run */
+	struct khealth *health; /* kernel log delta and ITS errors of the run */
 	struct counters perf;	/* cycles (EL2 share), switches, faults over the command */
 	bool perf_on;
 	/* COMMAND is itsperf bench: its JSON summary has the workload's own counts */
 	const char *bench_json;
-	char **argv_alloc;	/* COMMAND with a temporary --json added */
+	char **argv_alloc; /* COMMAND with a temporary --json added */
 };
 
 static void usage(FILE *f)
@@ -346,7 +346,7 @@ static void bench_json_setup(struct rec *r)
 	r->bench_json = bench_json_arg(r->argv);
 	if (r->bench_json) {
 		if (!strcmp(r->bench_json, "-"))
-			r->bench_json = NULL;	/* on its stdout, mixed with the rest */
+			r->bench_json = NULL; /* on its stdout, mixed with the rest */
 		return;
 	}
 	for (n = 0; r->argv[n]; n++)
@@ -386,7 +386,8 @@ static void add_bench_counts(struct rec *r, struct result_run *res)
 	summary = json_object_from_file(r->bench_json);
 	if (!summary || !json_object_object_get_ex(summary, "expected_commands", &v)) {
 		warn_msg("%s: no workload summary (%s): no workload counts to check against",
-			 r->bench_json, summary ? "no expected_commands" : json_util_get_last_err());
+			 r->bench_json,
+			 summary ? "no expected_commands" : json_util_get_last_err());
 		json_object_put(summary);
 		return;
 	}

@@ -31,7 +31,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
-	__type(key, u32); /* tid */
+	__type(key, u32);   /* tid */
 	__type(value, u64); /* sys_enter time */
 } inflight SEC(".maps");
 

@@ -13,12 +13,12 @@
 #include <linux/types.h>
 
 enum tp_counter {
-	TP_GETPID_BTF, /* tp_btf/sys_enter with id == getpid */
-	TP_GETPID_TP, /* tracepoint/syscalls/sys_enter_getpid */
-	TP_GETPID_EXIT, /* tp_btf/sys_exit matched to an entry */
-	TP_SAMPLES, /* samples submitted to the ring buffer */
+	TP_GETPID_BTF,	    /* tp_btf/sys_enter with id == getpid */
+	TP_GETPID_TP,	    /* tracepoint/syscalls/sys_enter_getpid */
+	TP_GETPID_EXIT,	    /* tp_btf/sys_exit matched to an entry */
+	TP_SAMPLES,	    /* samples submitted to the ring buffer */
 	TP_SAMPLES_DROPPED, /* bpf_ringbuf_reserve failed: ring full */
-	TP_IRQ_ENTRY, /* raw_tp/irq_handler_entry, any irq */
+	TP_IRQ_ENTRY,	    /* raw_tp/irq_handler_entry, any irq */
 	TP_IRQ_EXIT,
 	NR_TP_COUNTERS,
 };
@@ -30,7 +30,7 @@ struct tp_sample {
 	__u32 tid;
 };
 
-#define TP_LIN_WIDTH_NS 100 /* getpid round trips are 0.1-10 us */
+#define TP_LIN_WIDTH_NS	    100 /* getpid round trips are 0.1-10 us */
 #define TP_IRQ_LIN_WIDTH_NS 1000
 
 #ifndef __bpf__

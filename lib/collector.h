@@ -17,23 +17,23 @@ struct probe_resolution;
 struct result_run;
 
 struct collector_opts {
-	const struct ksyms *ks;			/* running kernel's kallsyms */
-	const struct probe_resolution *probes;	/* nr_logical_probes entries */
-	bool raw_samples;			/* keep per-event samples too */
-	const char *work_dir;			/* scratch space for raw captures */
+	const struct ksyms *ks;		       /* running kernel's kallsyms */
+	const struct probe_resolution *probes; /* nr_logical_probes entries */
+	bool raw_samples;		       /* keep per-event samples too */
+	const char *work_dir;		       /* scratch space for raw captures */
 };
 
 /* per-probe attach outcome, reported by `itsperf probes` and stored with results */
 struct probe_status {
-	const char *probe;		/* logical probe name */
-	const char *symbol;		/* resolved symbol or NULL */
-	const char *mechanism;		/* "fentry", "kprobe", "tp_btf", "kprobe_event+hist", ... */
-	const char *note;		/* "absent on this kernel", "fentry -524, fell back to kprobe" */
+	const char *probe;     /* logical probe name */
+	const char *symbol;    /* resolved symbol or NULL */
+	const char *mechanism; /* "fentry", "kprobe", "tp_btf", "kprobe_event+hist", ... */
+	const char *note;      /* "absent on this kernel", "fentry -524, fell back to kprobe" */
 	bool attached;
 };
 
 struct collector {
-	const char *name;		/* as given to -e: "bpf:cmd_latency", "ftrace" */
+	const char *name; /* as given to -e: "bpf:cmd_latency", "ftrace" */
 	const char *desc;
 	int (*init)(struct collector *c, const struct collector_opts *o);
 	int (*start)(struct collector *c);
@@ -59,10 +59,10 @@ struct collector *collector_find(const char *name);
 int collector_count(void);
 struct collector *collector_at(int i);
 
-#define COLLECTOR_REGISTER(c)					\
-	static void __attribute__((constructor)) register_##c(void)	\
-	{							\
-		collector_register(&c);				\
+#define COLLECTOR_REGISTER(c)                                       \
+	static void __attribute__((constructor)) register_##c(void) \
+	{                                                           \
+		collector_register(&c);                             \
 	}
 
 #endif

@@ -31,8 +31,8 @@ static void decode_its_msi_hwirq(struct irq_line *l)
 		return;
 	rid = hw >> 11;
 	l->msi_index = hw & 0x7ff;
-	snprintf(l->bdf, sizeof(l->bdf), "0000:%02x:%02x.%x", (rid >> 8) & 0xff,
-		 (rid >> 3) & 0x1f, rid & 7);
+	snprintf(l->bdf, sizeof(l->bdf), "0000:%02x:%02x.%x", (rid >> 8) & 0xff, (rid >> 3) & 0x1f,
+		 rid & 7);
 }
 
 static void classify(struct irq_line *l)
@@ -71,7 +71,7 @@ static int parse_line(char *line, int nr_cpus, struct irq_line *l)
 	p = strim(p);
 	l->irq = strtol(p, &end, 10);
 	if (end == p || *end != ':')
-		return 1;	/* NMI:, LOC:, ERR: ... summary rows, not an error */
+		return 1; /* NMI:, LOC:, ERR: ... summary rows, not an error */
 	p = end + 1;
 	l->per_cpu = xcalloc(nr_cpus, sizeof(uint64_t));
 	for (i = 0; i < nr_cpus; i++) {
@@ -81,7 +81,7 @@ static int parse_line(char *line, int nr_cpus, struct irq_line *l)
 			p++;
 		v = strtoull(p, &end, 10);
 		if (end == p)
-			break;	/* some rows (e.g. spurious) have fewer columns */
+			break; /* some rows (e.g. spurious) have fewer columns */
 		l->per_cpu[i] = v;
 		l->total += v;
 		p = end;

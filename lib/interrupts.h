@@ -14,22 +14,22 @@
 #include <stdint.h>
 
 enum its_label {
-	ITS_LABEL_NONE,		/* not an ITS interrupt */
-	ITS_LABEL_PCI_MSIX,	/* ITS-PCI-MSIX-<BDF> / ITS-PCI-MSI-<BDF> (6.2+) */
-	ITS_LABEL_MSI,		/* ITS-MSI <hwirq> (6.1 and older) */
+	ITS_LABEL_NONE,	    /* not an ITS interrupt */
+	ITS_LABEL_PCI_MSIX, /* ITS-PCI-MSIX-<BDF> / ITS-PCI-MSI-<BDF> (6.2+) */
+	ITS_LABEL_MSI,	    /* ITS-MSI <hwirq> (6.1 and older) */
 };
 
 struct irq_line {
 	int irq;
-	uint64_t total;		/* sum over CPUs */
-	uint64_t *per_cpu;	/* nr_cpus counts */
+	uint64_t total;	   /* sum over CPUs */
+	uint64_t *per_cpu; /* nr_cpus counts */
 	char chip[64];
 	char hwirq[32];
 	char trigger[16];
-	char action[128];	/* handler names, e.g. "virtio0-config" */
+	char action[128]; /* handler names, e.g. "virtio0-config" */
 	enum its_label its;
-	char bdf[16];		/* "0000:00:01.0" when derivable, else "" */
-	int msi_index;		/* MSI/MSI-X vector index within the device, -1 if unknown */
+	char bdf[16];  /* "0000:00:01.0" when derivable, else "" */
+	int msi_index; /* MSI/MSI-X vector index within the device, -1 if unknown */
 };
 
 struct irq_table {

@@ -8,17 +8,17 @@
 
 struct ksym {
 	uint64_t addr;
-	char type;		/* nm type letter: t/T text, d/D data ... */
+	char type; /* nm type letter: t/T text, d/D data ... */
 	const char *name;
-	const char *module;	/* NULL for vmlinux */
+	const char *module; /* NULL for vmlinux */
 };
 
 struct ksyms {
-	struct ksym *syms;	/* sorted by address */
+	struct ksym *syms; /* sorted by address */
 	int nr;
-	struct ksym **by_name;	/* sorted by name */
+	struct ksym **by_name; /* sorted by name */
 	char *strtab;
-	bool have_addrs;	/* false when kptr_restrict zeroed every address */
+	bool have_addrs; /* false when kptr_restrict zeroed every address */
 };
 
 /* path NULL: /proc/kallsyms */

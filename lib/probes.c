@@ -10,6 +10,8 @@
  * for (shadow -> staging / proxy). Add a new spelling at the end of a list;
  * never remove one, older revisions still need it.
  */
+/* one probe per two lines reads better than one field per line */
+/* clang-format off */
 const struct logical_probe logical_probes[] = {
 	/* ---- ITS command send path ---- */
 	{ "cmd_send", AREA_CMD, PROBE_RET,
@@ -93,16 +95,15 @@ const struct logical_probe logical_probes[] = {
 	{ "its_restore_enable", AREA_LOCK, PROBE_RET,
 	  { "its_restore_enable" }, NULL, "resume: holds its_lock for the whole function" },
 };
+/* clang-format on */
 
 const int nr_logical_probes = ARRAY_SIZE(logical_probes);
 
 const char *probe_area_name(enum probe_area a)
 {
 	static const char *const names[NR_AREAS] = {
-		[AREA_CMD] = "cmd_latency",
-		[AREA_LOCK] = "lock_hold",
-		[AREA_HVC] = "hvc_path",
-		[AREA_DEPRIV] = "deprivilege_window",
+		[AREA_CMD] = "cmd_latency", [AREA_LOCK] = "lock_hold",
+		[AREA_HVC] = "hvc_path",    [AREA_DEPRIV] = "deprivilege_window",
 		[AREA_IRQ] = "irq_path",
 	};
 

@@ -21,22 +21,22 @@
 #define PROBE_MAX_CANDIDATES 8
 
 enum probe_area {
-	AREA_CMD,		/* ITS command send path (cmd_latency) */
-	AREA_LOCK,		/* its->lock / its_lock hold (lock_hold) */
-	AREA_HVC,		/* host functions issuing hypercalls (hvc_path) */
-	AREA_DEPRIV,		/* deprivilege step, boot time only (deprivilege_window) */
-	AREA_IRQ,		/* irq domain / affinity paths feeding commands */
+	AREA_CMD,    /* ITS command send path (cmd_latency) */
+	AREA_LOCK,   /* its->lock / its_lock hold (lock_hold) */
+	AREA_HVC,    /* host functions issuing hypercalls (hvc_path) */
+	AREA_DEPRIV, /* deprivilege step, boot time only (deprivilege_window) */
+	AREA_IRQ,    /* irq domain / affinity paths feeding commands */
 	NR_AREAS,
 };
 
 /* flags */
-#define PROBE_RET	 (1u << 0)	/* entry and return both wanted (durations) */
-#define PROBE_BOOT_ONLY	 (1u << 1)	/* __init code: only boot-time tracing sees it */
-#define PROBE_SERIES	 (1u << 2)	/* added by the ITS hardening series: absent upstream */
-#define PROBE_OPTIONAL	 (1u << 3)	/* may legitimately be inlined on some kernels */
+#define PROBE_RET	(1u << 0) /* entry and return both wanted (durations) */
+#define PROBE_BOOT_ONLY (1u << 1) /* __init code: only boot-time tracing sees it */
+#define PROBE_SERIES	(1u << 2) /* added by the ITS hardening series: absent upstream */
+#define PROBE_OPTIONAL	(1u << 3) /* may legitimately be inlined on some kernels */
 
 struct logical_probe {
-	const char *name;		/* "cmd_send" */
+	const char *name; /* "cmd_send" */
 	enum probe_area area;
 	unsigned int flags;
 	const char *candidates[PROBE_MAX_CANDIDATES];
@@ -50,8 +50,8 @@ struct logical_probe {
 
 struct probe_resolution {
 	const struct logical_probe *probe;
-	const char *symbol;		/* NULL: absent on this kernel */
-	int candidate;			/* index into candidates, -1 absent */
+	const char *symbol; /* NULL: absent on this kernel */
+	int candidate;	    /* index into candidates, -1 absent */
 	unsigned long long addr;
 };
 

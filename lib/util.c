@@ -339,7 +339,7 @@ int parse_duration_ns(const char *s, uint64_t *ns)
 		const char *sfx;
 		double mult;
 	} units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+		{ "ns", 1 },   { "us", 1e3 },	{ "ms", 1e6 }, { "s", 1e9 },
 		{ "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
 	};
 	char *end;
@@ -477,8 +477,7 @@ void cleanup_forget(cleanup_fn fn, void *arg)
 	for (i = nr_cleanups - 1; i >= 0; i--) {
 		if (cleanups[i].fn != fn || cleanups[i].arg != arg)
 			continue;
-		memmove(&cleanups[i], &cleanups[i + 1],
-			(nr_cleanups - i - 1) * sizeof(*cleanups));
+		memmove(&cleanups[i], &cleanups[i + 1], (nr_cleanups - i - 1) * sizeof(*cleanups));
 		nr_cleanups--;
 		return;
 	}
@@ -525,7 +524,7 @@ bool sleep_interruptible_ns(uint64_t ns)
 			return false;
 		ns = end - now;
 		if (ns > 100000000ull)
-			ns = 100000000ull;	/* re-check the stop flag every 100 ms */
+			ns = 100000000ull; /* re-check the stop flag every 100 ms */
 		ts.tv_sec = ns / 1000000000ull;
 		ts.tv_nsec = ns % 1000000000ull;
 		nanosleep(&ts, NULL);

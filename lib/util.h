@@ -12,14 +12,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
-#define __unused __attribute__((unused))
+#define __unused       __attribute__((unused))
 
 /* exit statuses shared by every command */
-#define EXIT_OK		0
-#define EXIT_FAIL	1	/* measured failure, regression, guest command failed */
-#define EXIT_USAGE	2	/* bad arguments or bad input files */
+#define EXIT_OK	   0
+#define EXIT_FAIL  1 /* measured failure, regression, guest command failed */
+#define EXIT_USAGE 2 /* bad arguments or bad input files */
 
 extern int itsperf_verbose;
 
@@ -44,8 +44,8 @@ int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);
 bool path_exists(const char *path);
 
-uint64_t now_ns(void);		/* CLOCK_MONOTONIC */
-uint64_t wall_ns(void);		/* CLOCK_REALTIME */
+uint64_t now_ns(void);	/* CLOCK_MONOTONIC */
+uint64_t wall_ns(void); /* CLOCK_REALTIME */
 
 /* "10", "10s", "500ms", "2m" -> nanoseconds; -1 on error */
 int parse_duration_ns(const char *s, uint64_t *ns);
@@ -73,7 +73,7 @@ int cleanup_push(cleanup_fn fn, void *arg, const char *what);
 void cleanup_forget(cleanup_fn fn, void *arg);
 void cleanup_run_all(void);
 
-extern volatile int itsperf_stop;	/* set by SIGINT/SIGTERM */
+extern volatile int itsperf_stop; /* set by SIGINT/SIGTERM */
 extern volatile int itsperf_stop_signal;
 void install_stop_handlers(void);
 /* sleep up to ns, returning early (true) if a stop was requested */

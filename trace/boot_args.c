@@ -33,7 +33,7 @@
 #include "lib/util.h"
 #include "trace/boot_trace.h"
 
-#define BOOT_BUF_KB 2048 /* per CPU: kprobe + initcall events */
+#define BOOT_BUF_KB	  2048	/* per CPU: kprobe + initcall events */
 #define BOOT_BUF_KB_GRAPH 16384 /* per CPU, with the function_graph breakdown */
 
 static void usage(FILE *f)

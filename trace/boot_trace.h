@@ -39,12 +39,12 @@ bool boot_symbol_probeable(const struct ksyms *ks, const char *sym, char *why, s
 /* ---- analysis of the recorded events (pure: unit-tested) ---- */
 
 enum boot_kind {
-	BOOT_WINDOW, /* deprivilege_window */
+	BOOT_WINDOW,	    /* deprivilege_window */
 	BOOT_PROT_FINALIZE, /* host_prot_finalize, once per CPU */
-	BOOT_DEPRIV_START, /* its_deprivilege_start */
-	BOOT_DEPRIV_END, /* its_deprivilege_end */
-	BOOT_STAGING_COPY, /* its_staging_copy, once per ITS */
-	BOOT_HYP_SETUP, /* its_hyp_setup: the hvc callback */
+	BOOT_DEPRIV_START,  /* its_deprivilege_start */
+	BOOT_DEPRIV_END,    /* its_deprivilege_end */
+	BOOT_STAGING_COPY,  /* its_staging_copy, once per ITS */
+	BOOT_HYP_SETUP,	    /* its_hyp_setup: the hvc callback */
 	BOOT_OTHER,
 	NR_BOOT_KINDS,
 };
@@ -86,15 +86,15 @@ struct boot_result {
 	/* derived */
 	const struct boot_span *window;
 	uint64_t finalize_first; /* first per-CPU entry */
-	uint64_t finalize_last; /* last per-CPU return */
+	uint64_t finalize_last;	 /* last per-CPU return */
 	int nr_finalize;
 	const struct boot_span *start; /* its_deprivilege_start */
-	const struct boot_span *end; /* its_deprivilege_end */
-	bool locks_bounds; /* both series probes seen, in order */
-	uint64_t locks_lower; /* start's return -> end's entry */
-	uint64_t locks_upper; /* start's entry -> end's return */
-	int irqs_off_known; /* -1 unknown, 0 some record had IRQs on, 1 all off */
-	uint64_t hyp_setup_ns; /* sum of the hvc callback's spans inside the lock span */
+	const struct boot_span *end;   /* its_deprivilege_end */
+	bool locks_bounds;	       /* both series probes seen, in order */
+	uint64_t locks_lower;	       /* start's return -> end's entry */
+	uint64_t locks_upper;	       /* start's entry -> end's return */
+	int irqs_off_known;	       /* -1 unknown, 0 some record had IRQs on, 1 all off */
+	uint64_t hyp_setup_ns;	       /* sum of the hvc callback's spans inside the lock span */
 	int nr_hyp_setup;
 };
 

@@ -42,31 +42,31 @@ enum counter_status {
 	COUNTER_OK,
 	COUNTER_NOT_SUPPORTED, /* no PMU, event not implemented, kernel without it */
 	COUNTER_NOT_PERMITTED, /* perf_event_paranoid / capabilities */
-	COUNTER_FAILED, /* anything else: see reason */
+	COUNTER_FAILED,	       /* anything else: see reason */
 };
 
 struct counter_cpu {
 	int cpu;
-	int fd; /* -1: not open on this CPU */
-	uint64_t raw; /* as read */
+	int fd;		  /* -1: not open on this CPU */
+	uint64_t raw;	  /* as read */
 	uint64_t enabled; /* time_enabled, ns */
 	uint64_t running; /* time_running, ns */
-	double value; /* raw scaled by enabled / running */
+	double value;	  /* raw scaled by enabled / running */
 };
 
 struct counter {
-	char name[96]; /* "cycles", "cycles:exclude_hv", "syscalls:sys_enter_getpid" */
+	char name[96];	  /* "cycles", "cycles:exclude_hv", "syscalls:sys_enter_getpid" */
 	const char *kind; /* "hardware", "software", "tracepoint" */
 	const char *unit; /* "cycles", "instructions", "msec", "events" */
-	uint32_t type; /* PERF_TYPE_* */
+	uint32_t type;	  /* PERF_TYPE_* */
 	uint64_t config;
 	bool exclude_hv;
 	char *filter; /* tracepoints only */
 	enum counter_status status;
 	char reason[160]; /* why not supported / failed */
 	struct counter_cpu *per_cpu;
-	double total; /* sum of the scaled per-CPU values */
-	bool scaled; /* multiplexed: some CPU ran < 100% of the time */
+	double total;	  /* sum of the scaled per-CPU values */
+	bool scaled;	  /* multiplexed: some CPU ran < 100% of the time */
 	bool not_counted; /* open but never scheduled on the PMU */
 };
 

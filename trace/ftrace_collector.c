@@ -45,9 +45,9 @@
 #include "lib/its_cmd.h"
 #include "trace/tracefs_util.h"
 
-#define FTRACE_BUF_KB 4096 /* per CPU */
-#define FTRACE_MAX_RECORDS (4u << 20) /* ~128 MiB of reduced records */
-#define FTRACE_DRAIN_NS 200000000ull /* reader thread period */
+#define FTRACE_BUF_KB	   4096		/* per CPU */
+#define FTRACE_MAX_RECORDS (4u << 20)	/* ~128 MiB of reduced records */
+#define FTRACE_DRAIN_NS	   200000000ull /* reader thread period */
 
 /* a logical probe as set up by this collector */
 struct fprobe {
@@ -64,7 +64,7 @@ struct fprobe {
 
 /* an in-kernel latency for one command-send probe */
 struct synth_lat {
-	int probe; /* index into priv->p */
+	int probe;	/* index into priv->p */
 	char synth[80]; /* synthetic event name */
 	bool ok;
 	struct tfs_hist hist; /* builder.sym -> count, sum(lat) */
@@ -84,7 +84,7 @@ struct ftrace_priv {
 	struct fprobe *p;
 	int nr;
 	struct fp_probe_def *defs;
-	int cmd_send; /* index of cmd_send, -1 */
+	int cmd_send;  /* index of cmd_send, -1 */
 	int vcmd_send; /* index of vcmd_send (GICv4 commands), -1 */
 	bool hist_ok;
 	bool vhist_ok;
@@ -103,7 +103,7 @@ struct ftrace_priv {
 	size_t cap_ev;
 	uint64_t records;
 	uint64_t not_kept;
-	uint64_t missed; /* lost records reported by the buffer */
+	uint64_t missed;  /* lost records reported by the buffer */
 	uint64_t unknown; /* records of events the handle lacks */
 	pthread_t reader;
 	bool reader_running;
@@ -279,9 +279,9 @@ static void setup_hists(struct ftrace_priv *priv)
 	/* GICv4 commands (VMAPP, VMOVP, VINVALL...) go through their own send function */
 	if (priv->vcmd_send >= 0 && priv->p[priv->vcmd_send].attached &&
 	    priv->p[priv->vcmd_send].builder)
-		priv->vhist_ok = !add_trigger(priv, ITSPERF_EVENT_GROUP,
-					      priv->p[priv->vcmd_send].entry_ev,
-					      "hist:keys=builder.sym", err, sizeof(err));
+		priv->vhist_ok =
+			!add_trigger(priv, ITSPERF_EVENT_GROUP, priv->p[priv->vcmd_send].entry_ev,
+				     "hist:keys=builder.sym", err, sizeof(err));
 	if (add_trigger(priv, ITSPERF_EVENT_GROUP, cs->entry_ev, "hist:keys=builder.sym,common_cpu",
 			err, sizeof(err)))
 		debug_msg("ftrace: per-CPU command hist refused: %s", err);

@@ -22,10 +22,10 @@
 #include <stdint.h>
 
 enum fp_role {
-	FP_SPAN, /* duration of one function call */
-	FP_CMD_SEND, /* one ITS command; arg = builder address */
+	FP_SPAN,	/* duration of one function call */
+	FP_CMD_SEND,	/* one ITS command; arg = builder address */
 	FP_QUEUE_ALLOC, /* waiting for a queue slot, inside a command send */
-	FP_CMD_WAIT, /* waiting for completion, inside a command send */
+	FP_CMD_WAIT,	/* waiting for completion, inside a command send */
 };
 
 struct fp_probe_def {
@@ -35,21 +35,21 @@ struct fp_probe_def {
 
 /* one kprobe or kretprobe record, reduced */
 struct fp_event {
-	uint64_t ts; /* ns, trace clock */
+	uint64_t ts;  /* ns, trace clock */
 	uint64_t arg; /* builder address on FP_CMD_SEND entries */
 	uint32_t seq; /* read order: tie-break for equal timestamps */
 	int32_t pid;
 	uint16_t probe; /* index into the fp_probe_def table */
-	uint8_t ret; /* 1: return record */
-	uint8_t flags; /* common_flags (hardirq/softirq/NMI context) */
+	uint8_t ret;	/* 1: return record */
+	uint8_t flags;	/* common_flags (hardirq/softirq/NMI context) */
 	uint16_t cpu;
 };
 
 /* common_flags bits (include/linux/trace_events.h, stable since 5.x) */
 #define FP_FLAG_IRQS_OFF 0x01
-#define FP_FLAG_HARDIRQ 0x08
-#define FP_FLAG_SOFTIRQ 0x10
-#define FP_FLAG_NMI 0x40
+#define FP_FLAG_HARDIRQ	 0x08
+#define FP_FLAG_SOFTIRQ	 0x10
+#define FP_FLAG_NMI	 0x40
 
 /*
  * The parts of one command, named and defined as the BPF collector's
@@ -77,7 +77,7 @@ enum fp_part {
 
 struct fp_series {
 	char name[128]; /* metric name */
-	char key[64]; /* command name, or the probe's metric */
+	char key[64];	/* command name, or the probe's metric */
 	enum fp_part part;
 	uint64_t *v;
 	size_t n;
@@ -88,10 +88,10 @@ struct fp_series {
 struct fp_result {
 	struct fp_series *s;
 	int nr;
-	uint64_t paired; /* entry/return pairs */
-	uint64_t unmatched_returns; /* return with no entry (call began before tracing) */
-	uint64_t lost_returns; /* entry never returned (kretprobe miss) */
-	uint64_t open_at_end; /* still inside at the end of tracing */
+	uint64_t paired;	     /* entry/return pairs */
+	uint64_t unmatched_returns;  /* return with no entry (call began before tracing) */
+	uint64_t lost_returns;	     /* entry never returned (kretprobe miss) */
+	uint64_t open_at_end;	     /* still inside at the end of tracing */
 	uint64_t unattributed_parts; /* queue_alloc / cmd_wait outside any command send */
 	uint64_t depth_overflow;
 };

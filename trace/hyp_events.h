@@ -37,10 +37,10 @@ enum hyp_trace_kind {
 
 struct hyp_trace_info {
 	enum hyp_trace_kind kind;
-	char dir[512]; /* the remote's directory */
-	char system[32]; /* events/<system>/ */
+	char dir[512];	  /* the remote's directory */
+	char system[32];  /* events/<system>/ */
 	char events[512]; /* comma-separated event names */
-	bool raw; /* per_cpu/cpu0/trace_pipe_raw present */
+	bool raw;	  /* per_cpu/cpu0/trace_pipe_raw present */
 };
 
 /* look under tracing_dir (NULL: the mounted tracefs) */
@@ -66,8 +66,8 @@ struct hyp_attr {
 	int nr;
 	uint64_t records;
 	uint64_t unmatched; /* exit without enter, or enter without exit */
-	uint64_t lost; /* events the buffer reported lost */
-	uint64_t unknown; /* records whose event id has no format */
+	uint64_t lost;	    /* events the buffer reported lost */
+	uint64_t unknown;   /* records whose event id has no format */
 	int nr_cpus;
 	struct hyp_cpu_state *cpu;
 };

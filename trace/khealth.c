@@ -21,7 +21,7 @@
 #include "trace/khealth.h"
 
 struct khealth {
-	int fd; /* /dev/kmsg, positioned at begin */
+	int fd;		   /* /dev/kmsg, positioned at begin */
 	uint64_t next_seq; /* first record of the run */
 	bool from_boot;
 	long taint_before;

@@ -27,12 +27,12 @@ struct khealth_findings {
 	int its_queue_timeout;
 	int its_queue_not_draining;
 	int warn;
-	int bug; /* BUG:, Oops, kernel BUG at, Internal error */
+	int bug;    /* BUG:, Oops, kernel BUG at, Internal error */
 	int lockup; /* soft lockup, hard LOCKUP */
 	int rcu_stall;
 	int hung_task;
 	int trace_setup; /* "Failed to add event" and friends */
-	int nr_lines; /* flagged lines kept (at most KHEALTH_MAX_LINES) */
+	int nr_lines;	 /* flagged lines kept (at most KHEALTH_MAX_LINES) */
 	char *lines[KHEALTH_MAX_LINES];
 	int dropped_lines;
 };

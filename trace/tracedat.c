@@ -24,15 +24,15 @@
 #include "lib/util.h"
 #include "trace/tracedat.h"
 
-#define TRACEDAT_MAGIC "\027\010\104tracing"
+#define TRACEDAT_MAGIC	 "\027\010\104tracing"
 #define TRACEDAT_VERSION "6"
 
 /* trace-cmd option ids (trace-cmd.dat.v7(5) lists them; v6 uses the same) */
-#define OPT_DONE 0
-#define OPT_CPUSTAT 2
+#define OPT_DONE       0
+#define OPT_CPUSTAT    2
 #define OPT_TRACECLOCK 4
-#define OPT_UNAME 5
-#define OPT_CPUCOUNT 8
+#define OPT_UNAME      5
+#define OPT_CPUCOUNT   8
 
 #define NR_EVENT_IDS 65536 /* common_type is an unsigned short */
 
@@ -62,7 +62,7 @@ struct cap_cpu {
 
 struct raw_capture {
 	struct tracefs_instance *inst;
-	struct tep_handle *tep; /* the caller's, may be NULL */
+	struct tep_handle *tep;	    /* the caller's, may be NULL */
 	struct tep_handle *own_tep; /* built from the snapshot on demand */
 	int page_size;
 	int kernel_long_size; /* from header_page's commit field */
@@ -71,7 +71,7 @@ struct raw_capture {
 	struct cap_event *events;
 	int nr_events;
 	uint16_t *event_index; /* id -> index in events + 1 */
-	char **all_ids; /* tracefs scan: id -> "system/name", on demand */
+	char **all_ids;	       /* tracefs scan: id -> "system/name", on demand */
 	struct blob header_page;
 	struct blob header_event;
 	struct blob *ftrace_formats;

@@ -42,16 +42,16 @@ struct tep_record;
 struct tracefs_instance;
 
 struct raw_capture_stats {
-	int nr_cpus; /* per_cpu/cpuN directories of the instance */
-	uint64_t pages; /* ring-buffer pages read, all CPUs */
-	uint64_t bytes; /* pages * page_size */
-	uint64_t events; /* records found in the pages */
+	int nr_cpus;		 /* per_cpu/cpuN directories of the instance */
+	uint64_t pages;		 /* ring-buffer pages read, all CPUs */
+	uint64_t bytes;		 /* pages * page_size */
+	uint64_t events;	 /* records found in the pages */
 	uint64_t unknown_events; /* records whose event id has no format */
 	/* lost per page headers: a lower bound (1 when the kernel had no room for the count) */
 	uint64_t missed_events;
 	uint64_t overrun; /* per_cpu/cpuN/stats "overrun:" summed: events overwritten, exact */
 	uint64_t read_ns; /* time spent in reads (collector overhead) */
-	int page_size; /* ring-buffer sub-buffer size */
+	int page_size;	  /* ring-buffer sub-buffer size */
 };
 
 /*

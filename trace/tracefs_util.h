@@ -25,8 +25,8 @@ struct tep_event;
 struct tep_record;
 
 #define ITSPERF_INSTANCE_PREFIX "itsperf-"
-#define ITSPERF_EVENT_GROUP "itsperf"
-#define ITSPERF_SYNTH_PREFIX "itsperf_"
+#define ITSPERF_EVENT_GROUP	"itsperf"
+#define ITSPERF_SYNTH_PREFIX	"itsperf_"
 
 /* what this kernel's tracefs offers; filled once by tfs_features() */
 struct tfs_features {
@@ -38,7 +38,7 @@ struct tfs_features {
 	bool function_tracer; /* listed in available_tracers (may still be EPERM) */
 	bool function_graph;
 	bool filter_functions; /* available_filter_functions readable */
-	const char *dir; /* tracefs mount point */
+	const char *dir;       /* tracefs mount point */
 };
 
 const struct tfs_features *tfs_features(void);
@@ -123,7 +123,7 @@ struct tfs_hist_entry {
 	/* keys as printed: a .sym key's symbol, or a number, or a log2/bucket range */
 	char key[TFS_HIST_MAX_KEYS][128];
 	uint64_t key_num[TFS_HIST_MAX_KEYS]; /* the number, or the range's lower bound */
-	uint64_t key_hi[TFS_HIST_MAX_KEYS]; /* range upper bound (exclusive), else = num */
+	uint64_t key_hi[TFS_HIST_MAX_KEYS];  /* range upper bound (exclusive), else = num */
 	uint64_t hitcount;
 	char val_name[TFS_HIST_MAX_VALS][32];
 	uint64_t val[TFS_HIST_MAX_VALS];

@@ -32,9 +32,9 @@
 #include "vm/vm.h"
 
 #define DEFAULT_TIMEOUT_S 600
-#define DONE_GRACE_NS (30 * 1000000000ull) /* exit marker -> QEMU gone */
+#define DONE_GRACE_NS	  (30 * 1000000000ull) /* exit marker -> QEMU gone */
 #define SCRATCH_DISK_SIZE (1ull << 30)
-#define TAIL_ON_ERROR 20
+#define TAIL_ON_ERROR	  20
 
 /* loaded at boot, in this order (virtio_pci, virtio_console: modules on 6.1 only) */
 static const char *const boot_modules[] = {
@@ -62,9 +62,9 @@ struct vm_opts {
 	const char *share;
 	const char *binary;
 	uint64_t timeout_ns; /* 0: none */
-	int devices; /* --devices N */
-	int vectors; /* --vectors M */
-	const char *iommu; /* --iommu smmuv3 */
+	int devices;	     /* --devices N */
+	int vectors;	     /* --vectors M */
+	const char *iommu;   /* --iommu smmuv3 */
 	bool list_kernels;
 	int argc; /* COMMAND */
 	char **argv;
@@ -73,7 +73,7 @@ struct vm_opts {
 struct kernel_sel {
 	char *image;
 	char *release;
-	char *moddir; /* NULL: no modules (built-in drivers only) */
+	char *moddir;	/* NULL: no modules (built-in drivers only) */
 	char *kmod_key; /* build/kmod/<key> candidates: series name */
 };
 

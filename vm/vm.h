@@ -31,7 +31,7 @@ enum pkvm_mode {
 	PKVM_MODE_PROTECTED_NVHE,
 	PKVM_MODE_NVHE, /* "Hyp mode initialized": KVM at EL2, not protected */
 	PKVM_MODE_HVHE, /* "Hyp mode (hVHE)": not protected */
-	PKVM_MODE_VHE, /* kernel at EL2, no hypervisor separation */
+	PKVM_MODE_VHE,	/* kernel at EL2, no hypervisor separation */
 };
 
 /* the --mode values */
@@ -52,22 +52,22 @@ int vm_mode_req_parse(const char *s, enum vm_mode_req *req);
 
 /* ---- configuration of one run ---- */
 struct vm_config {
-	const char *qemu; /* qemu-system-aarch64 path */
+	const char *qemu;  /* qemu-system-aarch64 path */
 	const char *image; /* kernel Image */
 	const char *initrd;
 	const char *release; /* kernel release (uname -r) */
 	enum vm_mode_req mode;
 	int gic; /* 3 or 4 */
 	int cpus;
-	const char *mem; /* QEMU -m syntax: 2G, 512M */
-	const char *append; /* extra kernel arguments, may be NULL */
-	const char *out_dir; /* 9p "out" -> /out */
-	const char *share_dir; /* 9p "share" -> /mnt/share (ro), may be NULL */
-	const char *disk; /* scratch raw image for virtio-blk */
+	const char *mem;	 /* QEMU -m syntax: 2G, 512M */
+	const char *append;	 /* extra kernel arguments, may be NULL */
+	const char *out_dir;	 /* 9p "out" -> /out */
+	const char *share_dir;	 /* 9p "share" -> /mnt/share (ro), may be NULL */
+	const char *disk;	 /* scratch raw image for virtio-blk */
 	const char *console_log; /* interactive: QEMU logs the console here */
 	bool interactive;
-	int devices; /* --devices: extra MSI-X devices (vm_extra_slot()) */
-	int vectors; /* --vectors: MSI-X vectors each (vm_extra_vectors()) */
+	int devices;	   /* --devices: extra MSI-X devices (vm_extra_slot()) */
+	int vectors;	   /* --vectors: MSI-X vectors each (vm_extra_vectors()) */
 	const char *iommu; /* --iommu smmuv3, or NULL */
 };
 
@@ -78,12 +78,12 @@ struct vm_config {
  * run out, the rest sit behind pcie-root-ports (8 functions per slot,
  * from slot 31 down), one device per port.
  */
-#define VM_MAX_DEVICES 128
-#define VM_MAX_VECTORS 64
+#define VM_MAX_DEVICES	   128
+#define VM_MAX_VECTORS	   64
 #define VM_FIRST_FREE_SLOT 7 /* 1..6: the fixed devices (qemu.c) */
 
 struct vm_extra_slot {
-	int slot, fn; /* root bus slot and function of the device, or of its port */
+	int slot, fn;	  /* root bus slot and function of the device, or of its port */
 	bool behind_port; /* device at 00.0 on the port's secondary bus */
 };
 
@@ -111,21 +111,21 @@ enum con_phase { CON_BOOT, CON_CMD, CON_DONE };
 struct console {
 	char nonce[40];
 	enum con_phase phase;
-	FILE *log; /* every console line, \r stripped (console.log) */
+	FILE *log;	 /* every console line, \r stripped (console.log) */
 	FILE *boot_echo; /* boot-phase lines too, NULL unless -v */
-	int out_fd; /* COMMAND's output */
+	int out_fd;	 /* COMMAND's output */
 	bool out_closed; /* writing it failed (EPIPE): nobody reads */
 	char line[4096]; /* current, not yet complete line */
 	size_t len;
-	size_t flushed; /* bytes of line[] already written to out_fd */
-	bool long_line; /* line[] holds the tail of a line > 4 KiB */
+	size_t flushed;	 /* bytes of line[] already written to out_fd */
+	bool long_line;	 /* line[] holds the tail of a line > 4 KiB */
 	bool nl_pending; /* a newline of COMMAND's output held back */
 	int exit_status; /* -1 until the exit marker */
 	bool panic;
-	char *panic_msg; /* "Kernel panic - not syncing: ..." */
+	char *panic_msg;     /* "Kernel panic - not syncing: ..." */
 	enum pkvm_mode mode; /* last KVM init line seen */
 	char *mode_mismatch; /* reached mode reported by init, if refused */
-	char **tail; /* ring of the last console lines */
+	char **tail;	     /* ring of the last console lines */
 	int tail_n, tail_pos, tail_cap;
 	uint64_t begin_ns; /* when "begin" arrived (0: not yet) */
 };
@@ -208,8 +208,8 @@ void kmod_index_free(struct kmod_index *ix);
 /* ---- initramfs assembly ---- */
 struct initramfs_spec {
 	struct kmod_index *ix; /* for modules.dep, may be NULL */
-	const char *busybox; /* static arm64 busybox */
-	const char *itsperf; /* static aarch64 itsperf */
+	const char *busybox;   /* static arm64 busybox */
+	const char *itsperf;   /* static aarch64 itsperf */
 	const char *release;
 	struct kmod **boot_mods; /* insmod'ed at boot, in this order */
 	int nr_boot_mods;

@@ -45,10 +45,10 @@
 #include "hcall_last.h"
 
 #define HCALL_MARGIN 64
-#define HCALL_NR (ITSPERF_HCALL_LAST + HCALL_MARGIN)
-#define HCALL_ID KVM_HOST_SMCCC_ID(HCALL_NR)
-#define MAX_SAMPLES (1u << 20)
-#define BATCH 256 /* samples per IRQs-off stretch */
+#define HCALL_NR     (ITSPERF_HCALL_LAST + HCALL_MARGIN)
+#define HCALL_ID     KVM_HOST_SMCCC_ID(HCALL_NR)
+#define MAX_SAMPLES  (1u << 20)
+#define BATCH	     256 /* samples per IRQs-off stretch */
 
 static bool nvhe_kvm;
 module_param(nvhe_kvm, bool, 0444);

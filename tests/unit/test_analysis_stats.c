@@ -32,7 +32,7 @@
 #include "analysis/stats.h"
 #include "lib/util.h"
 
-#define TRIALS 200
+#define TRIALS		200
 #define SAMPLES_PER_RUN 1000
 
 static void test_quantile_known(void **state __unused)
@@ -331,7 +331,7 @@ struct rates {
 	int regression; /* trials with a regression verdict (any metric) */
 	int improvement;
 	int all_regression; /* trials where every metric regressed */
-	int found; /* regression verdicts over all trials and metrics */
+	int found;	    /* regression verdicts over all trials and metrics */
 };
 
 /*

@@ -125,9 +125,9 @@ static void test_hist_merge_layouts(void **state __unused)
 	hist_add(&lin, 1500);
 	hist_init(&l2, HIST_LOG2, 64, 0);
 	hist_add(&l2, 3000);
-	hist_merge(&dst, &lin);		/* empty dst takes the linear layout */
+	hist_merge(&dst, &lin); /* empty dst takes the linear layout */
 	assert_int_equal(dst.type, HIST_LINEAR);
-	hist_merge(&dst, &l2);		/* a log2 run: everything goes log2 */
+	hist_merge(&dst, &l2); /* a log2 run: everything goes log2 */
 	assert_int_equal(dst.type, HIST_LOG2);
 	assert_int_equal(dst.count, 3);
 	assert_int_equal(dst.min, 500);
@@ -368,11 +368,14 @@ static void test_meta_from_host(void **state __unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hist_log2),  cmocka_unit_test(test_hist_linear_overflow),
+		cmocka_unit_test(test_hist_log2),
+		cmocka_unit_test(test_hist_linear_overflow),
 		cmocka_unit_test(test_hist_merge_layouts),
-		cmocka_unit_test(test_write_run),  cmocka_unit_test(test_partial_and_abort),
+		cmocka_unit_test(test_write_run),
+		cmocka_unit_test(test_partial_and_abort),
 		cmocka_unit_test(test_same_metric_two_sources),
-		cmocka_unit_test(test_kernel_log), cmocka_unit_test(test_meta_from_host),
+		cmocka_unit_test(test_kernel_log),
+		cmocka_unit_test(test_meta_from_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

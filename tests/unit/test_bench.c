@@ -292,7 +292,7 @@ static void test_metric(void **state __unused)
 	assert_int_equal(m.hist.count, 100);
 	assert_int_equal(m.hist.min, 1);
 	assert_int_equal(m.hist.max, 100);
-	assert_int_equal(m.hist.buckets[0], 1); /* [0, 2) */
+	assert_int_equal(m.hist.buckets[0], 1);	 /* [0, 2) */
 	assert_int_equal(m.hist.buckets[6], 37); /* [64, 128): 64..100 */
 	j = bench_metric_json(&m);
 	assert_true(json_object_get_double(json_object_object_get(j, "p50")) == 50.5);

@@ -300,13 +300,13 @@ static void test_lock_overlap(void **state __unused)
 		{ .its = 1, .a = 10, .b = 20 },
 	};
 	const struct lock_span waits[] = {
-		{ .its = 1, .a = 5, .b = 10 }, /* acquired when [10,20] began: its own hold */
+		{ .its = 1, .a = 5, .b = 10 },	/* acquired when [10,20] began: its own hold */
 		{ .its = 1, .a = 15, .b = 30 }, /* waited for [10,20] from 15 */
-		{ .its = 1, .a = 0, .b = 50 }, /* waited through both */
+		{ .its = 1, .a = 0, .b = 50 },	/* waited through both */
 		{ .its = 2, .a = 11, .b = 12 }, /* free */
 		{ .its = 2, .a = 13, .b = 25 }, /* waited 13..18 */
 		{ .its = 1, .a = 20, .b = 30 }, /* in the gap: free */
-		{ .its = 3, .a = 0, .b = 99 }, /* a lock nobody held */
+		{ .its = 3, .a = 0, .b = 99 },	/* a lock nobody held */
 	};
 	uint64_t out[ARRAY_SIZE(waits)];
 

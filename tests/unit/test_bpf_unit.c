@@ -94,15 +94,11 @@ static void test_builder_addresses(void **state __unused)
 	ks = ksyms_load(path);
 	unlink(path);
 	assert_non_null(ks);
-	assert_string_equal(its_cmd_name_at(ks, 0xffff800080779e30ULL),
-			    "MOVI");
-	assert_string_equal(its_cmd_name_at(ks, 0xffff80008077a000ULL),
-			    "MAPD");
+	assert_string_equal(its_cmd_name_at(ks, 0xffff800080779e30ULL), "MOVI");
+	assert_string_equal(its_cmd_name_at(ks, 0xffff80008077a000ULL), "MAPD");
 	/* inside a builder is no builder pointer; nor is another function */
-	assert_string_equal(its_cmd_name_at(ks, 0xffff800080779e34ULL),
-			    "OTHER");
-	assert_string_equal(its_cmd_name_at(ks, 0xffff80008077dd58ULL),
-			    "OTHER");
+	assert_string_equal(its_cmd_name_at(ks, 0xffff800080779e34ULL), "OTHER");
+	assert_string_equal(its_cmd_name_at(ks, 0xffff80008077dd58ULL), "OTHER");
 	assert_string_equal(its_cmd_name_at(NULL, 0xffff800080779e30ULL), "OTHER");
 	ksyms_free(ks);
 }

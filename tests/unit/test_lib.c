@@ -78,9 +78,10 @@ static void test_irq_61(void **state __unused)
 /* x86 prints hwirq and trigger as one column */
 static void test_irq_x86(void **state __unused)
 {
-	static const char x86[] = "           CPU0       CPU1\n"
-				  " 26:          0         14  IO-APIC   4-edge      ttyS0\n"
-				  " 40:          3          0  PCI-MSIX-0000:00:03.0   1-edge      virtio0-req.0\n";
+	static const char x86[] =
+		"           CPU0       CPU1\n"
+		" 26:          0         14  IO-APIC   4-edge      ttyS0\n"
+		" 40:          3          0  PCI-MSIX-0000:00:03.0   1-edge      virtio0-req.0\n";
 	const struct irq_line *l;
 	struct irq_table t;
 
@@ -102,13 +103,12 @@ static void test_irq_garbage(void **state __unused)
 	assert_int_equal(irq_table_parse("", &t), -1);
 }
 
-static const char kallsyms[] =
-	"ffff800080010000 T _text\n"
-	"ffff800080100000 t its_send_single_command\n"
-	"ffff800080100400 t its_build_movi_cmd\n"
-	"ffff800080100800 t its_start_depriviledge.isra.0\n"
-	"ffff800080101000 T kvm_share_hyp\n"
-	"ffff800080200000 t virtblk_probe\t[virtio_blk]\n";
+static const char kallsyms[] = "ffff800080010000 T _text\n"
+			       "ffff800080100000 t its_send_single_command\n"
+			       "ffff800080100400 t its_build_movi_cmd\n"
+			       "ffff800080100800 t its_start_depriviledge.isra.0\n"
+			       "ffff800080101000 T kvm_share_hyp\n"
+			       "ffff800080200000 t virtblk_probe\t[virtio_blk]\n";
 
 static void test_ksyms_and_probes(void **state __unused)
 {
@@ -198,14 +198,10 @@ static void test_cleanup_stack(void **state __unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_irq_612),
-		cmocka_unit_test(test_irq_61),
-		cmocka_unit_test(test_irq_x86),
-		cmocka_unit_test(test_irq_garbage),
-		cmocka_unit_test(test_ksyms_and_probes),
-		cmocka_unit_test(test_parsers),
-		cmocka_unit_test(test_its_cmd_names),
-		cmocka_unit_test(test_cleanup_stack),
+		cmocka_unit_test(test_irq_612),		 cmocka_unit_test(test_irq_61),
+		cmocka_unit_test(test_irq_x86),		 cmocka_unit_test(test_irq_garbage),
+		cmocka_unit_test(test_ksyms_and_probes), cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_its_cmd_names),	 cmocka_unit_test(test_cleanup_stack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,7 +243,7 @@ static void test_boot_unmatched(void **state __unused)
 
 	nrec = 0;
 	br(1000, BOOT_PROT_FINALIZE, 0, 1, true, 0x01); /* return only */
-	br(2000, BOOT_WINDOW, 0, 1, false, 0x01); /* entry only */
+	br(2000, BOOT_WINDOW, 0, 1, false, 0x01);	/* entry only */
 	assert_int_equal(boot_analyze(recs, nrec, &res), 0);
 	assert_null(res.window);
 	assert_int_equal(res.nr_finalize, 0);
