@@ -24,8 +24,12 @@
  * Aggregation, per send of a task: acquire wait = [send, first alloc],
  * hold = [first alloc, release]. A send is contended when a hold of
  * another send overlaps its acquire wait (the lock is exclusive, so the
- * overlap is time spent waiting for it); queue-full waits are the
- * allocations during which at least one poll ran. Every event count is
+ * overlap is time spent waiting for the holders). The rest of a contended
+ * acquire wait is handover: the lock was free and this CPU had not taken
+ * it yet, because another waiter was ahead, or, on an overcommitted host
+ * such as TCG with more vCPUs than host CPUs, because the vCPU next in
+ * line was not running. Queue-full waits are the allocations during which
+ * at least one poll ran. Every event count is
  * reported, with the records the buffer lost, so a reader can tell a
  * measured zero from a blind one.
  */
@@ -464,8 +468,9 @@ void pressure_stop(struct bench_ctx *c, struct bench_pressure *p)
 	struct json_object *o, *lock, *probes;
 	struct tfs_buffer_stats bs;
 	int k;
-	uint64_t *waits, *cw, *holds;
+	uint64_t *waits, *cw, *acq, *holds;
 	uint64_t contended;
+	uint64_t handover = 0;
 	size_t i, n;
 
 	if (!p)
@@ -480,9 +485,16 @@ void pressure_stop(struct bench_ctx *c, struct bench_pressure *p)
 	waits = xcalloc(p->nr_waits + 1, sizeof(uint64_t));
 	contended = lock_span_overlap(p->holds, p->nr_holds, p->waits, p->nr_waits, waits);
 	cw = xcalloc(p->nr_waits + 1, sizeof(uint64_t));
-	for (i = n = 0; i < p->nr_waits; i++)
-		if (waits[i])
-			cw[n++] = waits[i];
+	acq = xcalloc(p->nr_waits + 1, sizeof(uint64_t));
+	for (i = n = 0; i < p->nr_waits; i++) {
+		uint64_t whole = p->waits[i].b - p->waits[i].a;
+
+		if (!waits[i])
+			continue;
+		cw[n] = waits[i];
+		acq[n++] = whole;
+		handover += whole > waits[i] ? whole - waits[i] : 0;
+	}
 	holds = xcalloc(p->nr_holds + 1, sizeof(uint64_t));
 	for (i = 0; i < p->nr_holds; i++)
 		holds[i] = p->holds[i].b - p->holds[i].a;
@@ -509,6 +521,8 @@ void pressure_stop(struct bench_ctx *c, struct bench_pressure *p)
 	json_object_object_add(lock, "acquisitions", json_object_new_uint64(p->nr_waits));
 	json_object_object_add(lock, "contended", json_object_new_uint64(contended));
 	json_object_object_add(lock, "wait_when_contended", dist_json(cw, n));
+	json_object_object_add(lock, "acquire_when_contended", dist_json(acq, n));
+	json_object_object_add(lock, "handover_total_ns", json_object_new_uint64(handover));
 	json_object_object_add(lock, "hold", dist_json(holds, p->nr_holds));
 	json_object_object_add(o, "its_lock", lock);
 	json_object_object_add(o, "unpaired_events", json_object_new_uint64(p->unpaired));
@@ -528,6 +542,7 @@ void pressure_stop(struct bench_ctx *c, struct bench_pressure *p)
 				   (unsigned long long)p->sends_by_cpu[i]);
 	free(waits);
 	free(cw);
+	free(acq);
 	free(holds);
 	pressure_free(p);
 }

@@ -286,6 +286,35 @@ t_run_sweep_vectors_cpus() {
 		grep -qE '"jobs": *1\b' $OUT/rsweep-vc/cpu/run-1-cpus-1/meta.json
 }
 
+# a number after "KEY": in a JSON file, whatever its nesting: jkey FILE KEY
+jkey() {
+	tr -d ' \n' < "$1" | grep -oE "\"$2\":[0-9]+" | head -1 | cut -d: -f2
+}
+
+# four CPUs on its->lock: waiters queue (MCS), where lock:contention_* fire
+t_contention() {	# ops
+	local f=$OUT/contention.log j=$OUT/contention.json bpf pc acq wt
+	itsperf record -e bpf:lock_hold -o $OUT/contention -- \
+		itsperf bench affinity --jobs 4 --ops $1 --pressure --json $j > $f 2>&1
+	check_eq "record bpf:lock_hold -- affinity --jobs 4: exit status" 0 $?
+	pc=$(jkey $j contended)
+	bpf=$(itsperf report $OUT/contention 2>/dev/null |
+		awk '$1 ~ /^contention\.its@/ { n += $3 } END { print n + 0 }')
+	echo "its->lock: its_pressure contended ${pc:-?} of $1, bpf:lock_hold contention $bpf"
+	check "its_pressure: its->lock contended with 4 CPUs sending (${pc:-?} of $1)" \
+		[ "${pc:-0}" -gt 0 ]
+	check "bpf:lock_hold: contention on its->lock seen with 4 CPUs ($bpf)" [ "$bpf" -gt 0 ]
+	check "bpf:lock_hold contention ($bpf) <= its_pressure's contended acquisitions (${pc:-?})" \
+		[ "$bpf" -le "${pc:-0}" ]
+	acq=$(tr -d ' \n' < $j | grep -oE '"acquire_when_contended":\{[^}]*' | grep -oE '"p50_ns":[0-9]+' |
+		cut -d: -f2)
+	wt=$(tr -d ' \n' < $j | grep -oE '"wait_when_contended":\{[^}]*' | grep -oE '"p50_ns":[0-9]+' |
+		cut -d: -f2)
+	check "its_pressure: whole acquire p50 (${acq:-?}) >= the part spent on holders (${wt:-?})" \
+		[ "${acq:-0}" -ge "${wt:-1}" ]
+	check "its_pressure: handover time reported" grep -q '"handover_total_ns"' $j
+}
+
 scale_end() {
 	cpu_hist_stop
 	bench_end

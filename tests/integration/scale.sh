@@ -110,4 +110,5 @@ t_sweep() {
 t_args
 boot 6.12-devices32 scale_612.sh 6.12 --devices 32 --vectors 8 --iommu smmuv3 --cpus 2
 boot 6.1-devices2 scale_61.sh 6.1 --devices 2 --vectors 8 --iommu smmuv3 --cpus 2
+boot 6.12-cpus4 scale_cpus4.sh 6.12 --cpus 4
 t_sweep
