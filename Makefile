@@ -52,7 +52,8 @@ all: itsperf
 
 itsperf: $(X86)/itsperf $(A64)/itsperf
 
-.PHONY: all itsperf deps test unit-test test-build bench bench-build demo demo-build clean format
+.PHONY: all itsperf deps test unit-test test-build bench bench-build demo demo-build clean format \
+	format-check
 
 deps:
 	$(Q)BUILD=$(O) scripts/deps.sh
@@ -140,9 +141,16 @@ $(SYSROOT)/.stamp:
 
 $(A64_OBJS): | $(SYSROOT)/.stamp
 
+FORMAT_SRCS	:= $(filter-out %.skel.h,$(wildcard *.c *.h lib/*.[ch] vm/*.[ch] bench/*.[ch] \
+		   bench/kmod/*.[ch] bpf/*.[ch] trace/*.[ch] trace/tools/*.[ch] analysis/*.[ch] \
+		   tests/unit/*.[ch] tests/fuzz/*.[ch] tests/guest/*.[ch]))
+
 format:
-	clang-format -i $(filter-out %.skel.h,$(wildcard *.c lib/*.[ch] vm/*.[ch] bench/*.[ch] \
-		bench/kmod/*.[ch] bpf/*.[ch] trace/*.[ch] analysis/*.[ch] tests/unit/*.[ch]))
+	clang-format -i $(FORMAT_SRCS)
+
+# the files that do not match .clang-format, each with its first difference (tests/integration/style.sh)
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_SRCS)
 
 clean:
 	rm -rf $(X86) $(A64) $(O)/kmod $(O)/initramfs

@@ -38,8 +38,8 @@
 #include "trace/counters.h"
 #include "trace/tracedat.h"
 
-#define GROUP "itsperf_cap"
-#define INSTANCE "itsperf_capture"
+#define GROUP	  "itsperf_cap"
+#define INSTANCE  "itsperf_capture"
 #define MAX_ITEMS 16
 
 struct driver {
