@@ -120,8 +120,8 @@ static int resolve_devices(struct sweep_plan *p, const char *const *devices, int
 	bench_opts_init(&bo);
 	bo.quiet = true;
 	bo.list_only = true;
-	for (ret = 0; ret < nr_devices; ret++)
-		bo.devices[bo.nr_devices++] = devices[ret];
+	for (i = 0; i < (size_t)nr_devices; i++)
+		bo.devices[bo.nr_devices++] = devices[i];
 	ret = bench_workload_run_ex("rebind", &bo, &br);
 	if (ret != EXIT_OK || !br.summary ||
 	    !json_object_object_get_ex(br.summary, "devices", &list)) {
