@@ -6,6 +6,7 @@
 scale_begin
 t_devices 2 8
 t_rebind_extra 2 8 2
+t_run_sweep 1,2
 t_affinity_jobs 400
 t_inv 0000:00:07.0 100
 scale_end
