@@ -24,7 +24,6 @@
 
 #include "analysis/crosscheck.h"
 #include "analysis/result.h"
-#include "analysis/result_read.h"
 #include "bench/bench.h"
 #include "lib/collector.h"
 #include "lib/commands.h"
@@ -775,23 +774,6 @@ static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
 	return EXIT_OK;
 }
 
-/* read the run back, as compare will, and check the counts agree */
-static int check_run(const char *dir)
-{
-	struct result_data *d;
-	char err[512];
-	int bad;
-
-	d = result_read(dir, RESULT_READ_QUIET, err, sizeof(err));
-	if (!d) {
-		err_msg("the run just written does not read back: %s", err);
-		return -1;
-	}
-	bad = crosscheck_print(d, stderr);
-	result_free(d);
-	return bad;
-}
-
 /* sweep points per run and rate: rate points are the rates themselves */
 static int nr_points(const struct run_opts *o)
 {
@@ -807,7 +789,8 @@ static int one_run_checked(struct run_ctx *ctx, int index, double rate)
 
 	if (one_run(ctx, index, rate, &dir))
 		return -1;
-	ret = check_run(dir) ? -1 : 0;
+	/* read back as compare will; the counts of every source must agree */
+	ret = crosscheck_dir(dir, stderr) ? -1 : 0;
 	free(dir);
 	return ret;
 }

@@ -173,3 +173,19 @@ int crosscheck_print(const struct result_data *d, FILE *out)
 			mismatches, mismatches == 1 ? "" : "s");
 	return mismatches;
 }
+
+int crosscheck_dir(const char *dir, FILE *out)
+{
+	struct result_data *d;
+	char err[512];
+	int bad;
+
+	d = result_read(dir, RESULT_READ_QUIET, err, sizeof(err));
+	if (!d) {
+		err_msg("the result just written does not read back: %s", err);
+		return -1;
+	}
+	bad = crosscheck_print(d, out);
+	result_free(d);
+	return bad;
+}

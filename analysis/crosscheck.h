@@ -31,5 +31,11 @@ int crosscheck_counters(struct json_object *counters, struct crosscheck_row *row
 			int *mismatches);
 /* print the table for a run; returns the number of mismatches, -1 if no counts */
 int crosscheck_print(const struct result_data *d, FILE *out);
+/*
+ * Read the result in dir back, as compare will, and print its table:
+ * what `itsperf run` and `itsperf record` do after writing one. Returns
+ * the number of mismatches, -1 if it does not read back or has no counts.
+ */
+int crosscheck_dir(const char *dir, FILE *out);
 
 #endif

@@ -24,7 +24,6 @@
 
 #include "analysis/crosscheck.h"
 #include "analysis/result.h"
-#include "analysis/result_read.h"
 #include "bench/bench.h"
 #include "bpf/common.h"
 #include "lib/collector.h"
@@ -401,23 +400,6 @@ static void add_bench_counts(struct rec *r, struct result_run *res)
 	result_add_section(res, "workloads", workloads);
 }
 
-/* read the result back, as compare will, and check the counts agree */
-static int check_counts(const char *dir)
-{
-	struct result_data *d;
-	char err[512];
-	int bad;
-
-	d = result_read(dir, RESULT_READ_QUIET, err, sizeof(err));
-	if (!d) {
-		err_msg("the result just written does not read back: %s", err);
-		return -1;
-	}
-	bad = crosscheck_print(d, stderr);
-	result_free(d);
-	return bad;
-}
-
 static struct json_object *record_section(const struct rec *r)
 {
 	static const char *const states[] = { "new",	      "init failed", "ready",
@@ -647,7 +629,7 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	ret = r.argv ? r.cmd_status : EXIT_OK;
 	/* the workload's, the BPF and the ftrace counts of the same command */
-	if (r.bench_json && check_counts(r.out) && ret == EXIT_OK)
+	if (r.bench_json && crosscheck_dir(r.out, stderr) && ret == EXIT_OK)
 		ret = EXIT_FAIL;
 out:
 	bench_json_cleanup(&r);
