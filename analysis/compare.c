@@ -163,6 +163,18 @@ static int p_idx_cmp(const void *a, const void *b)
 	return (x->p > y->p) - (x->p < y->p);
 }
 
+/* the p-values with their indices, ascending: both corrections walk them in rank order */
+static struct p_idx *p_ranked(const double *p, int n)
+{
+	struct p_idx *v = xmalloc(n * sizeof(*v));
+	int k;
+
+	for (k = 0; k < n; k++)
+		v[k] = (struct p_idx){ p[k], k };
+	qsort(v, n, sizeof(*v), p_idx_cmp);
+	return v;
+}
+
 void holm_adjust(const double *p, double *p_adj, int n)
 {
 	struct p_idx *v;
@@ -171,10 +183,7 @@ void holm_adjust(const double *p, double *p_adj, int n)
 
 	if (n <= 0)
 		return;
-	v = xmalloc(n * sizeof(*v));
-	for (k = 0; k < n; k++)
-		v[k] = (struct p_idx){ p[k], k };
-	qsort(v, n, sizeof(*v), p_idx_cmp);
+	v = p_ranked(p, n);
 	for (k = 0; k < n; k++) {
 		double a = fmin(1.0, (n - k) * v[k].p);
 
@@ -193,10 +202,7 @@ void bh_adjust(const double *p, double *p_adj, int n)
 
 	if (n <= 0)
 		return;
-	v = xmalloc(n * sizeof(*v));
-	for (k = 0; k < n; k++)
-		v[k] = (struct p_idx){ p[k], k };
-	qsort(v, n, sizeof(*v), p_idx_cmp);
+	v = p_ranked(p, n);
 	for (k = n - 1; k >= 0; k--) {
 		/* step-up: from the largest p down, adjusted p-values never increase */
 		run = fmin(run, fmin(1.0, (double)n / (k + 1) * v[k].p));

@@ -153,6 +153,22 @@ static int run_gnuplot(struct plot_ctx *c, const char *base, const char *body)
 	return ret;
 }
 
+/* DIR/data/BASE.dat for writing, its path in *path; NULL (counted as a failed plot) on error */
+static FILE *open_data(struct plot_ctx *c, const char *base, char **path)
+{
+	FILE *f;
+
+	*path = xasprintf("%s/data/%s.dat", c->dir, base);
+	f = fopen(*path, "w");
+	if (!f) {
+		err_msg("%s: %s", *path, strerror(errno));
+		c->failed++;
+		free(*path);
+		*path = NULL;
+	}
+	return f;
+}
+
 static bool selected(const struct plot_ctx *c, const char *name)
 {
 	int i;
@@ -340,12 +356,8 @@ static void plot_distribution(struct plot_ctx *c, const struct metric_ref *m)
 
 	/* histogram */
 	base = file_name("%s.hist", m->name);
-	datfile = xasprintf("%s/data/%s.dat", c->dir, base);
-	f = fopen(datfile, "w");
+	f = open_data(c, base, &datfile);
 	if (!f) {
-		err_msg("%s: %s", datfile, strerror(errno));
-		c->failed++;
-		free(datfile);
 		free(base);
 		goto out;
 	}
@@ -382,12 +394,8 @@ static void plot_distribution(struct plot_ctx *c, const struct metric_ref *m)
 
 	/* cumulative distribution */
 	base = file_name("%s.cdf", m->name);
-	datfile = xasprintf("%s/data/%s.dat", c->dir, base);
-	f = fopen(datfile, "w");
+	f = open_data(c, base, &datfile);
 	if (!f) {
-		err_msg("%s: %s", datfile, strerror(errno));
-		c->failed++;
-		free(datfile);
 		free(base);
 		goto out;
 	}
@@ -497,14 +505,9 @@ static void plot_vs_x(struct plot_ctx *c, const struct metric_ref *m, const char
 	int k;
 
 	axis_unit(m->unit, typical_value(s, m->name, STAT_P50), &div, &unit);
-	datfile = xasprintf("%s/data/%s.dat", c->dir, base);
-	f = fopen(datfile, "w");
-	if (!f) {
-		err_msg("%s: %s", datfile, strerror(errno));
-		c->failed++;
-		free(datfile);
+	f = open_data(c, base, &datfile);
+	if (!f)
 		return;
-	}
 	/* block index = g * nst + k */
 	for (g = 0; g < s->nr_groups; g++) {
 		for (k = 0; k < nst; k++) {
