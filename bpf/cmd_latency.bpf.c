@@ -138,27 +138,34 @@ out:
 	bpf_map_delete_elem(&inflight, &key);
 }
 
+/*
+ * This task's send in flight. An entry probe inside a send without one
+ * missed the send's start (attached mid-send): counted as an orphan.
+ */
+static __always_inline struct inflight *current_send(bool entry)
+{
+	u64 key = task_key();
+	struct inflight *v = bpf_map_lookup_elem(&inflight, &key);
+
+	if (!v && entry)
+		count_inc(&counters, CNT_ORPHAN);
+	return v;
+}
+
 static __always_inline void alloc_enter(void)
 {
 	u64 now = bpf_ktime_get_ns();
-	u64 key = task_key();
-	struct inflight *v;
+	struct inflight *v = current_send(true);
 
-	v = bpf_map_lookup_elem(&inflight, &key);
-	if (!v) {
-		count_inc(&counters, CNT_ORPHAN);
-		return;
-	}
-	v->alloc_start = now;
+	if (v)
+		v->alloc_start = now;
 }
 
 static __always_inline void alloc_exit(u64 ret)
 {
 	u64 now = bpf_ktime_get_ns();
-	u64 key = task_key();
-	struct inflight *v;
+	struct inflight *v = current_send(false);
 
-	v = bpf_map_lookup_elem(&inflight, &key);
 	if (!v || !v->alloc_start)
 		return;
 	v->queue_wait += now - v->alloc_start;
@@ -171,24 +178,17 @@ static __always_inline void alloc_exit(u64 ret)
 static __always_inline void wait_enter(void)
 {
 	u64 now = bpf_ktime_get_ns();
-	u64 key = task_key();
-	struct inflight *v;
+	struct inflight *v = current_send(true);
 
-	v = bpf_map_lookup_elem(&inflight, &key);
-	if (!v) {
-		count_inc(&counters, CNT_ORPHAN);
-		return;
-	}
-	v->wait_start = now;
+	if (v)
+		v->wait_start = now;
 }
 
 static __always_inline void wait_exit(s64 ret)
 {
 	u64 now = bpf_ktime_get_ns();
-	u64 key = task_key();
-	struct inflight *v;
+	struct inflight *v = current_send(false);
 
-	v = bpf_map_lookup_elem(&inflight, &key);
 	if (!v || !v->wait_start)
 		return;
 	v->wait_end = now;

@@ -234,26 +234,38 @@ static __always_inline void fentry_stack(void *ctx, struct lh_send *s)
 		count_inc(&counters, LHC_STACK_EMPTY);
 }
 
-SEC("fentry")
-int BPF_PROG(send_fentry)
+/* its_send_single_(v)command(its, builder, desc) entry: the caller from the stack */
+static __always_inline void send_entry_fentry(u64 *ctx)
 {
 	u64 its = 0, builder = 0;
 
 	bpf_get_func_arg(ctx, 0, &its);
 	bpf_get_func_arg(ctx, 1, &builder);
 	fentry_stack(ctx, send_begin(its, builder));
+}
+
+/* the same with kprobes: the caller from the link register */
+static __always_inline void send_entry_kprobe(struct pt_regs *ctx, u64 its, u64 builder)
+{
+	struct lh_send *s = send_begin(its, builder);
+	u64 ip = 0;
+
+	ip = kprobe_caller(ctx);
+	if (s)
+		s->key.ips[0] = ip;
+}
+
+SEC("fentry")
+int BPF_PROG(send_fentry)
+{
+	send_entry_fentry(ctx);
 	return 0;
 }
 
 SEC("kprobe")
 int BPF_KPROBE(send_kprobe, void *its, void *builder)
 {
-	struct lh_send *s = send_begin((u64)its, (u64)builder);
-	u64 ip = 0;
-
-	ip = kprobe_caller(ctx);
-	if (s)
-		s->key.ips[0] = ip;
+	send_entry_kprobe(ctx, (u64)its, (u64)builder);
 	return 0;
 }
 
@@ -262,23 +274,14 @@ EXIT_PROBES(send, send_unlocked(true))
 SEC("fentry")
 int BPF_PROG(vsend_fentry)
 {
-	u64 its = 0, builder = 0;
-
-	bpf_get_func_arg(ctx, 0, &its);
-	bpf_get_func_arg(ctx, 1, &builder);
-	fentry_stack(ctx, send_begin(its, builder));
+	send_entry_fentry(ctx);
 	return 0;
 }
 
 SEC("kprobe")
 int BPF_KPROBE(vsend_kprobe, void *its, void *builder)
 {
-	struct lh_send *s = send_begin((u64)its, (u64)builder);
-	u64 ip = 0;
-
-	ip = kprobe_caller(ctx);
-	if (s)
-		s->key.ips[0] = ip;
+	send_entry_kprobe(ctx, (u64)its, (u64)builder);
 	return 0;
 }
 
