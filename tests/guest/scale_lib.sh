@@ -28,6 +28,12 @@ jnum() {
 	grep -o "\"$2\": *[0-9]*" "$1" | head -1 | sed 's/.*: *//'
 }
 
+# KEY's number inside the first (flat) object OBJ: jobj FILE OBJ KEY
+jobj() {
+	tr -d ' \n' < "$1" | grep -oE "\"$2\":\{[^}]*" | head -1 | grep -oE "\"$3\":[0-9]+" |
+		cut -d: -f2
+}
+
 # "  CPU 1: 596 ops, commands sent there: MOVI=596 SYNC=596" -> MOVI count
 wl_cpu_count() {	# file cpu TYPE
 	grep "^  CPU $2: " "$1" | tr ' ' '\n' | grep "^$3=" | cut -d= -f2 | awk '{ print $1 + 0 }'
@@ -248,7 +254,7 @@ t_run_sweep() {	# comma list of device counts
 			"$(grep " ITS vector(s)$" $list | head -n $v | cut -d' ' -f1 | sort | tr '\n' ' ')" \
 			"$(meta_bdfs $d bdf | tr '\n' ' ')"
 		check_eq "run --sweep: point $v: workload MAPD == 2 per device" $((2 * v)) \
-			"$(tr -d ' \n' < $d | grep -oE '"workload":\{[^}]*"MAPD":[0-9]+' | grep -oE '[0-9]+$')"
+			"$(jobj $d workload MAPD)"
 		check_eq "run --sweep: point $v: affinity moved only those devices' vectors" "" \
 			"$(for b in $(meta_bdfs $d label); do
 				meta_bdfs $d bdf | grep -qx "$b" || echo "$b"
@@ -286,18 +292,13 @@ t_run_sweep_vectors_cpus() {
 		grep -qE '"jobs": *1\b' $OUT/rsweep-vc/cpu/run-1-cpus-1/meta.json
 }
 
-# a number after "KEY": in a JSON file, whatever its nesting: jkey FILE KEY
-jkey() {
-	tr -d ' \n' < "$1" | grep -oE "\"$2\":[0-9]+" | head -1 | cut -d: -f2
-}
-
 # four CPUs on its->lock: waiters queue (MCS), where lock:contention_* fire
 t_contention() {	# ops
 	local f=$OUT/contention.log j=$OUT/contention.json bpf pc acq wt
 	itsperf record -e bpf:lock_hold -o $OUT/contention -- \
 		itsperf bench affinity --jobs 4 --ops $1 --pressure --json $j > $f 2>&1
 	check_eq "record bpf:lock_hold -- affinity --jobs 4: exit status" 0 $?
-	pc=$(jkey $j contended)
+	pc=$(jnum $j contended)
 	bpf=$(itsperf report $OUT/contention 2>/dev/null |
 		awk '$1 ~ /^contention\.its@/ { n += $3 } END { print n + 0 }')
 	echo "its->lock: its_pressure contended ${pc:-?} of $1, bpf:lock_hold contention $bpf"
@@ -306,10 +307,8 @@ t_contention() {	# ops
 	check "bpf:lock_hold: contention on its->lock seen with 4 CPUs ($bpf)" [ "$bpf" -gt 0 ]
 	check "bpf:lock_hold contention ($bpf) <= its_pressure's contended acquisitions (${pc:-?})" \
 		[ "$bpf" -le "${pc:-0}" ]
-	acq=$(tr -d ' \n' < $j | grep -oE '"acquire_when_contended":\{[^}]*' | grep -oE '"p50_ns":[0-9]+' |
-		cut -d: -f2)
-	wt=$(tr -d ' \n' < $j | grep -oE '"wait_when_contended":\{[^}]*' | grep -oE '"p50_ns":[0-9]+' |
-		cut -d: -f2)
+	acq=$(jobj $j acquire_when_contended p50_ns)
+	wt=$(jobj $j wait_when_contended p50_ns)
 	check "its_pressure: whole acquire p50 (${acq:-?}) >= the part spent on holders (${wt:-?})" \
 		[ "${acq:-0}" -ge "${wt:-1}" ]
 	check "its_pressure: handover time reported" grep -q '"handover_total_ns"' $j
