@@ -69,6 +69,7 @@ struct rec {
 	/* COMMAND is itsperf bench: its JSON summary has the workload's own counts */
 	const char *bench_json;
 	char **argv_alloc; /* COMMAND with a temporary --json added */
+	char *json_tmp;	   /* that temporary file, removed at the end */
 };
 
 static void usage(FILE *f)
@@ -353,22 +354,19 @@ static void bench_json_setup(struct rec *r)
 	r->argv_alloc = xcalloc(n + 3, sizeof(char *));
 	memcpy(r->argv_alloc, r->argv, n * sizeof(char *));
 	r->argv_alloc[n] = "--json";
-	r->argv_alloc[n + 1] = xasprintf("/tmp/itsperf-record-%d.json", (int)getpid());
+	r->json_tmp = xasprintf("/tmp/itsperf-record-%d.json", (int)getpid());
+	r->argv_alloc[n + 1] = r->json_tmp;
 	r->argv = r->argv_alloc;
-	r->bench_json = r->argv[n + 1];
+	r->bench_json = r->json_tmp;
 }
 
 static void bench_json_cleanup(struct rec *r)
 {
-	int n;
-
-	if (!r->argv_alloc)
-		return;
-	unlink(r->bench_json);
-	for (n = 0; r->argv_alloc[n]; n++)
-		;
-	free(r->argv_alloc[n - 1]);
+	if (r->json_tmp)
+		unlink(r->json_tmp);
+	free(r->json_tmp);
 	free(r->argv_alloc);
+	r->json_tmp = NULL;
 	r->argv_alloc = NULL;
 }
 
