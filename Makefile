@@ -7,6 +7,7 @@
 # kernel module per emulated-host kernel, and the guest initramfs.
 #
 #   make deps    install what is needed on a fresh Debian 12 machine (idempotent)
+#   make kernel  the project's own Linux 7.2 builds, kernel/ (idempotent, cached)
 #   make         build everything
 #   make test    unit tests on this machine + integration tests in the emulated host
 #   make bench   overhead and speed figures
@@ -113,6 +114,7 @@ SUBMAKE		:= $(MAKE) --no-print-directory
 
 test:
 	$(Q)$(SUBMAKE) deps
+	$(Q)$(SUBMAKE) kernel
 	$(Q)$(SUBMAKE) all test-build
 	$(Q)tests/run.sh
 
@@ -124,6 +126,7 @@ test-build: $(TEST_DEPS)
 
 bench:
 	$(Q)$(SUBMAKE) deps
+	$(Q)$(SUBMAKE) kernel
 	$(Q)$(SUBMAKE) all bench-build
 	$(Q)tests/bench.sh
 
@@ -131,6 +134,7 @@ bench-build: $(BENCH_DEPS)
 
 demo:
 	$(Q)$(SUBMAKE) deps
+	$(Q)$(SUBMAKE) kernel
 	$(Q)$(SUBMAKE) all demo-build
 	$(Q)scripts/demo.sh
 

@@ -19,7 +19,7 @@ HOST_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-d
 libzstd-dev libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd libjson-c-dev
 libgsl-dev libcmocka-dev liburing-dev gnuplot-nox qemu-system-arm qemu-efi-aarch64
 ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu busybox-static cpio xz-utils
-kmod pahole linux-perf bc flex bison libssl-dev procps clang-format"
+kmod pahole linux-perf bc flex bison libssl-dev procps clang-format ccache patchutils"
 
 ARM64_DEBS="libc6 libc6-dev linux-libc-dev libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev
 libzstd-dev libtracefs-dev libtraceevent-dev libjson-c-dev libgsl-dev liburing-dev
