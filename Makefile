@@ -39,7 +39,8 @@ LIBS		:= -lbpf -ltracefs -ltraceevent -ljson-c -lgsl -lgslcblas -luring \
 X86		:= $(O)/x86_64
 A64		:= $(O)/aarch64
 
-SRCS		:= itsperf.c $(wildcard run*.c lib/*.c vm/*.c bench/*.c trace/*.c analysis/*.c) \
+SRCS		:= itsperf.c $(wildcard commands/*.c lib/*.c result/*.c host/*.c vm/*.c bench/*.c \
+		   trace/*.c analysis/*.c) \
 		   $(filter-out %.bpf.c,$(wildcard bpf/*.c))
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_HDRS	:= $(wildcard bpf/*.h)
@@ -145,7 +146,8 @@ $(SYSROOT)/.stamp:
 
 $(A64_OBJS): | $(SYSROOT)/.stamp
 
-FORMAT_SRCS	:= $(filter-out %.skel.h,$(wildcard *.c *.h lib/*.[ch] vm/*.[ch] bench/*.[ch] \
+FORMAT_SRCS	:= $(filter-out %.skel.h,$(wildcard *.c *.h commands/*.[ch] lib/*.[ch] result/*.[ch] \
+		   host/*.[ch] vm/*.[ch] bench/*.[ch] \
 		   bench/kmod/*.[ch] bpf/*.[ch] trace/*.[ch] trace/tools/*.[ch] analysis/*.[ch] \
 		   tests/unit/*.[ch] tests/fuzz/*.[ch] tests/guest/*.[ch]))
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/commands.h"
+#include "commands/commands.h"
 #include "lib/util.h"
 
 #ifndef ITSPERF_VERSION

@@ -26,7 +26,7 @@
 #include "analysis/report.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
-#include "lib/commands.h"
+#include "commands/commands.h"
 #include "lib/util.h"
 
 #define EMAIL_WIDTH 72

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 
 /* multiple-test correction over the gated tests of one revision against the base */
 enum correction {

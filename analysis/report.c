@@ -12,14 +12,14 @@
 
 #include <json-c/json.h>
 
-#include "analysis/crosscheck.h"
+#include "result/crosscheck.h"
 #include "analysis/report.h"
-#include "analysis/result_json.h"
+#include "result/result_json.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
-#include "lib/commands.h"
+#include "commands/commands.h"
 #include "lib/util.h"
-#include "trace/counters.h"
+#include "host/counters.h"
 
 static const char *const fmt_names[] = {
 	[FMT_TEXT] = "text",	     [FMT_JSON] = "json",   [FMT_CSV] = "csv",

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "analysis/result_read.h"
+#include "result/result_read.h"
 
 struct run_group {
 	char *label;  /* meta.label */

@@ -13,7 +13,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 #include "analysis/stats.h"
 #include "lib/util.h"
 

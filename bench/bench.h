@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 
 struct json_object;
 

@@ -3,7 +3,7 @@
  * The histogram every BPF collector keeps per CPU, shared by the BPF
  * programs and userspace. A BPF program only adds to the copy of the CPU
  * it runs on (BPF_MAP_TYPE_PERCPU_HASH / PERCPU_ARRAY values); userspace
- * merges the per-CPU copies into one struct hist (analysis/result.h) with
+ * merges the per-CPU copies into one struct hist (result/result.h) with
  * bpf_hist_merge_cpus() and bpf_hist_export() (bpf/common.h).
  *
  * Layout matches struct hist: log2 bucket i holds [2^i, 2^(i+1)), bucket 0

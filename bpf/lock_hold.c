@@ -18,7 +18,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 #include "bpf/attach.h"
 #include "bpf/common.h"
 #include "lib/its_cmd.h"

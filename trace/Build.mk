@@ -6,9 +6,9 @@
 TRACE_X86_INC	:= -I/usr/include/tracefs -I/usr/include/traceevent
 TRACE_A64_INC	:= -I=/usr/include/tracefs -I=/usr/include/traceevent
 
-$(X86)/trace/%.o: BASE_CFLAGS += $(TRACE_X86_INC)
-$(A64)/trace/%.o: BASE_CFLAGS += $(TRACE_A64_INC)
-$(X86)/tests/test_trace%: BASE_CFLAGS += $(TRACE_X86_INC)
+$(X86)/trace/%.o $(X86)/commands/%.o $(X86)/host/%.o: BASE_CFLAGS += $(TRACE_X86_INC)
+$(A64)/trace/%.o $(A64)/commands/%.o $(A64)/host/%.o: BASE_CFLAGS += $(TRACE_A64_INC)
+$(X86)/tests/test_trace% $(X86)/tests/test_host%: BASE_CFLAGS += $(TRACE_X86_INC)
 
 # The Debian kernel packages ship a placeholder System.map: boot-args takes
 # the symbols of --kernel 6.12|6.1 from /proc/kallsyms captured once in the

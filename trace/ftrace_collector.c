@@ -35,7 +35,7 @@
 #include <json-c/json.h>
 #include <tracefs.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 #include "lib/collector.h"
 #include "lib/ksyms.h"
 #include "lib/probes.h"

@@ -17,7 +17,7 @@
 #include <kbuffer.h>
 #include <tracefs.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 #include "lib/util.h"
 #include "trace/hyp_events.h"
 

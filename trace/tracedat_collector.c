@@ -23,7 +23,7 @@
 #include <json-c/json.h>
 #include <tracefs.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 #include "lib/collector.h"
 #include "lib/its_cmd.h"
 #include "lib/ksyms.h"

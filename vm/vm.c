@@ -27,7 +27,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "lib/commands.h"
+#include "commands/commands.h"
 #include "lib/util.h"
 #include "vm/vm.h"
 

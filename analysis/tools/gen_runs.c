@@ -30,7 +30,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 #include "lib/util.h"
 
 struct lat {

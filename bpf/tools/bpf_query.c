@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test helper: read one result run through the strict reader
- * (analysis/result_read.h) and print what the bpf integration tests
+ * (result/result_read.h) and print what the bpf integration tests
  * compare, one answer per call, for shell scripts without jq or python.
  *
  *   bpf_query RUN partial                  0 or 1
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "analysis/result_read.h"
+#include "result/result_read.h"
 
 static int usage(void)
 {

@@ -1,9 +1,9 @@
-# Capture area (trace/counters.c, trace/tracedat.c and their tests).
+# Capture area (host/counters.c, trace/tracedat.c and their tests).
 # Included from tests/Build.mk.
 #
 # tracefs.h includes <event-parse.h> unqualified: the objects that use
 # libtracefs need the traceevent header directory (the sysroot's for arm64).
-CAPTURE_SRCS	:= trace/tracedat.c trace/counters.c tests/guest/capture_driver.c
+CAPTURE_SRCS	:= trace/tracedat.c host/counters.c tests/guest/capture_driver.c
 $(CAPTURE_SRCS:%.c=$(X86)/%.o): BASE_CFLAGS += -isystem /usr/include/traceevent
 $(CAPTURE_SRCS:%.c=$(A64)/%.o): BASE_CFLAGS += -isystem $(SYSROOT)/usr/include/traceevent
 

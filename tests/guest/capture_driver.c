@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest-side driver for the capture tests in the emulated pKVM host, until
- * `itsperf record` calls trace/counters.c and trace/tracedat.c itself.
+ * `itsperf record` calls host/counters.c and trace/tracedat.c itself.
  * Statically linked with the same objects as the aarch64 itsperf.
  *
  *   capture_driver -o DIR [-p PHASE] [-k 'EVENT SYMBOL [FETCHARGS]']...
@@ -35,7 +35,7 @@
 
 #include "lib/ksyms.h"
 #include "lib/util.h"
-#include "trace/counters.h"
+#include "host/counters.h"
 #include "trace/tracedat.h"
 
 #define GROUP	  "itsperf_cap"

@@ -18,8 +18,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "analysis/result.h"
-#include "lib/commands.h"
+#include "result/result.h"
+#include "commands/commands.h"
 #include "lib/util.h"
 
 static char *root;

@@ -17,9 +17,9 @@
 
 #include <json-c/json.h>
 
-#include "analysis/result.h"
-#include "analysis/result_read.h"
-#include "lib/commands.h"
+#include "result/result.h"
+#include "result/result_read.h"
+#include "commands/commands.h"
 #include "lib/util.h"
 
 static char *root;

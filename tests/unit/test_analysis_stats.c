@@ -27,8 +27,8 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "analysis/compare.h"
-#include "analysis/result.h"
-#include "analysis/result_read.h"
+#include "result/result.h"
+#include "result/result_read.h"
 #include "analysis/stats.h"
 #include "lib/util.h"
 

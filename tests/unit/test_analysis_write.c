@@ -12,8 +12,8 @@
 
 #include <json-c/json.h>
 
-#include "analysis/host_meta.h"
-#include "analysis/result.h"
+#include "result/host_meta.h"
+#include "result/result.h"
 #include "lib/util.h"
 
 static char *tmp_root(void)

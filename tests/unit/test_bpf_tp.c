@@ -19,7 +19,7 @@
 #include <sys/syscall.h>
 #include <cmocka.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 #include "bpf/common.h"
 #include "bpf/tp_selftest.h"
 #include "lib/collector.h"
@@ -166,7 +166,7 @@ static void test_percpu_merge(void **state __unused)
 /*
  * The same latencies arrive twice: aggregated in the kernel (per-CPU
  * histograms, merged here) and one by one through the ring buffer. Binning
- * the samples in userspace (analysis/result.c hist_add) must give exactly
+ * the samples in userspace (result/result.c hist_add) must give exactly
  * the kernel's buckets, sum, min and max: checks the BPF-side log2 and
  * linear bucketing and the merge.
  */

@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "analysis/result.h"
-#include "analysis/result_read.h"
+#include "result/result.h"
+#include "result/result_read.h"
 #include "bpf/attach.h"
 #include "lib/its_cmd.h"
 #include "bpf/common.h"

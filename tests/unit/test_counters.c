@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace/counters.c on this machine's real perf_event_open, checked against
+ * host/counters.c on this machine's real perf_event_open, checked against
  * the workload's own counts and against the perf tool:
  *   - a tracepoint count (syscalls:sys_enter_getpid, filtered on the
  *     workload's pid) equals the N getpid calls, and `perf stat -x, -e
@@ -31,7 +31,7 @@
 #include <json-c/json.h>
 
 #include "lib/util.h"
-#include "trace/counters.h"
+#include "host/counters.h"
 
 static char self[4096];
 

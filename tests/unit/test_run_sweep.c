@@ -16,7 +16,7 @@
 
 #include "bench/bench.h"
 #include "lib/util.h"
-#include "run_sweep.h"
+#include "commands/run_sweep.h"
 
 static void test_parse(void **state __unused)
 {

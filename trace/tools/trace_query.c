@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test helper for the trace/ integration tests: read a result run through
- * the strict reader (analysis/result_read.h) or any JSON file and print one
+ * the strict reader (result/result_read.h) or any JSON file and print one
  * answer, for shell scripts without jq or python.
  *
  *   trace_query RUN names PREFIX        metric names starting with PREFIX
@@ -19,7 +19,7 @@
 
 #include <json-c/json.h>
 
-#include "analysis/result_read.h"
+#include "result/result_read.h"
 
 static void print_scalar(struct json_object *o)
 {

@@ -15,8 +15,8 @@
 
 #include <json-c/json.h>
 
-#include "analysis/result_json.h"
-#include "analysis/result_read.h"
+#include "result/result_json.h"
+#include "result/result_read.h"
 #include "lib/util.h"
 
 #ifndef ITSPERF_VERSION

@@ -16,9 +16,9 @@
 
 #include <json-c/json.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 #include "lib/util.h"
-#include "trace/khealth.h"
+#include "host/khealth.h"
 
 struct khealth {
 	int fd;		   /* /dev/kmsg, positioned at begin */

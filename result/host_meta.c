@@ -18,8 +18,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "analysis/host_meta.h"
-#include "analysis/result.h"
+#include "result/host_meta.h"
+#include "result/result.h"
 #include "lib/util.h"
 
 #define SYSLOG_ACTION_READ_ALL	  3

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/result.h"
+#include "result/result.h"
 #include "analysis/stats.h"
 
 struct json_object;

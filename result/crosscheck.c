@@ -3,8 +3,8 @@
 
 #include <json-c/json.h>
 
-#include "analysis/crosscheck.h"
-#include "analysis/result_read.h"
+#include "result/crosscheck.h"
+#include "result/result_read.h"
 #include "lib/util.h"
 
 #define MAX_ROWS 64

@@ -49,14 +49,14 @@
 #include <json-c/json.h>
 #include <tracefs.h>
 
-#include "analysis/result.h"
-#include "analysis/result_read.h"
-#include "lib/commands.h"
+#include "result/result.h"
+#include "result/result_read.h"
+#include "commands/commands.h"
 #include "lib/ksyms.h"
 #include "lib/probes.h"
 #include "lib/util.h"
 #include "trace/boot_trace.h"
-#include "trace/khealth.h"
+#include "host/khealth.h"
 #include "trace/tracefs_util.h"
 
 struct graph_call {

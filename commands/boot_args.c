@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/commands.h"
+#include "commands/commands.h"
 #include "lib/ksyms.h"
 #include "lib/probes.h"
 #include "lib/util.h"

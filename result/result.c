@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Result format, writing side (analysis/result.h). Layout of a run folder,
+ * Result format, writing side (result/result.h). Layout of a run folder,
  * documented in results/README.md:
  *
  *   meta.json              format_version, partial, meta, metrics, sections, files
@@ -22,8 +22,8 @@
 
 #include <json-c/json.h>
 
-#include "analysis/result.h"
-#include "analysis/result_json.h"
+#include "result/result.h"
+#include "result/result_json.h"
 #include "analysis/stats.h"
 #include "lib/util.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace/khealth: the classification of kernel log lines, and the real log
+ * host/khealth: the classification of kernel log lines, and the real log
  * delta of a run on this machine (/dev/kmsg): lines written during the run
  * are saved in dmesg.txt and flagged in "health", lines from before are not.
  */
@@ -16,10 +16,10 @@
 
 #include <json-c/json.h>
 
-#include "analysis/result.h"
-#include "analysis/result_read.h"
+#include "result/result.h"
+#include "result/result_read.h"
 #include "lib/util.h"
-#include "trace/khealth.h"
+#include "host/khealth.h"
 
 static void test_scan(void **state __unused)
 {

@@ -19,7 +19,7 @@
 
 #include <json-c/json.h>
 
-#include "lib/commands.h"
+#include "commands/commands.h"
 #include "lib/ksyms.h"
 #include "lib/probes.h"
 #include "lib/util.h"

@@ -22,17 +22,17 @@
 
 #include <json-c/json.h>
 
-#include "analysis/crosscheck.h"
-#include "analysis/result.h"
+#include "result/crosscheck.h"
+#include "result/result.h"
 #include "bench/bench.h"
 #include "lib/collector.h"
-#include "lib/commands.h"
+#include "commands/commands.h"
 #include "lib/ksyms.h"
 #include "lib/probes.h"
 #include "lib/util.h"
-#include "run_sweep.h"
-#include "trace/counters.h"
-#include "trace/khealth.h"
+#include "commands/run_sweep.h"
+#include "host/counters.h"
+#include "host/khealth.h"
 
 #define MAX_RATES      16
 #define MAX_COLLECTORS 16

@@ -13,7 +13,7 @@
 #include "bench/bench.h"
 #include "lib/interrupts.h"
 #include "lib/util.h"
-#include "run_sweep.h"
+#include "commands/run_sweep.h"
 
 static const struct {
 	const char *name;

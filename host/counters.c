@@ -32,7 +32,7 @@
 #include <tracefs/tracefs.h>
 
 #include "lib/util.h"
-#include "trace/counters.h"
+#include "host/counters.h"
 
 #define MAX_CPUS 1024
 

@@ -22,17 +22,17 @@
 #include <sys/wait.h>
 #include <json-c/json.h>
 
-#include "analysis/crosscheck.h"
-#include "analysis/result.h"
+#include "result/crosscheck.h"
+#include "result/result.h"
 #include "bench/bench.h"
 #include "bpf/common.h"
 #include "lib/collector.h"
-#include "lib/commands.h"
+#include "commands/commands.h"
 #include "lib/ksyms.h"
 #include "lib/probes.h"
 #include "lib/util.h"
-#include "trace/counters.h"
-#include "trace/khealth.h"
+#include "host/counters.h"
+#include "host/khealth.h"
 
 #define MAX_SELECTED 16
 

@@ -5,14 +5,14 @@
 
 int cmd_vm(int argc, char **argv);	     /* vm/vm.c */
 int cmd_bench(int argc, char **argv);	     /* bench/bench.c */
-int cmd_record(int argc, char **argv);	     /* bpf/record.c */
-int cmd_probes(int argc, char **argv);	     /* trace/probes_cmd.c */
-int cmd_boot_args(int argc, char **argv);    /* trace/boot_args.c */
-int cmd_boot_collect(int argc, char **argv); /* trace/boot_collect.c */
+int cmd_record(int argc, char **argv);	     /* commands/record.c */
+int cmd_probes(int argc, char **argv);	     /* commands/probes.c */
+int cmd_boot_args(int argc, char **argv);    /* commands/boot_args.c */
+int cmd_boot_collect(int argc, char **argv); /* commands/boot_collect.c */
 int cmd_report(int argc, char **argv);	     /* analysis/report.c */
 int cmd_compare(int argc, char **argv);	     /* analysis/compare.c */
-int cmd_plot(int argc, char **argv);	     /* analysis/plot.c */
-int cmd_run(int argc, char **argv);	     /* run.c */
+int cmd_plot(int argc, char **argv);	     /* commands/plot.c */
+int cmd_run(int argc, char **argv);	     /* commands/run.c */
 
 extern const char itsperf_version[];
 

@@ -29,7 +29,7 @@
 
 #include "analysis/runs.h"
 #include "analysis/stats.h"
-#include "lib/commands.h"
+#include "commands/commands.h"
 #include "lib/util.h"
 
 #define BINS_PER_DECADE 20

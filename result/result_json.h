@@ -3,7 +3,7 @@
 #ifndef ITSPERF_RESULT_JSON_H
 #define ITSPERF_RESULT_JSON_H
 
-#include "analysis/result.h"
+#include "result/result.h"
 
 struct json_object;
 struct summary;
