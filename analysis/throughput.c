@@ -14,9 +14,9 @@
 #include <json-c/json.h>
 
 #include "analysis/compare.h"
-#include "analysis/report.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
+#include "analysis/throughput.h"
 #include "lib/util.h"
 
 /* per-run values of one metric statistic for the runs of g at x */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * itsperf bench: the command line, the workload table and what every
+ * The workloads' shared part: the command line, the workload table and what every
  * workload shares: stop conditions (--ops, --duration, --timeout, signals),
  * pacing (--rate), the expected ITS command counts per phase, skips and
- * errors, latency distributions, and the summary (human and JSON).
+ * errors, latency distributions, and the summary (human and JSON). The
+ * `itsperf bench` command itself is commands/bench.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -60,7 +61,7 @@ bool bench_pressure_wanted(const struct bench_ctx *c, int jobs)
 	return c->o->pressure < 0 ? jobs > 1 : c->o->pressure;
 }
 
-static void usage(FILE *f)
+void bench_usage(FILE *f)
 {
 	size_t i;
 
@@ -368,7 +369,7 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o, const char **w
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:d:n:r:c:j:t:qh", long_opts, NULL)) != -1) {
 		if (c == 'h') {
-			usage(stdout);
+			bench_usage(stdout);
 			return -1;
 		}
 		if (c == ':') {
@@ -1177,32 +1178,13 @@ int bench_workload_run(const char *name, const struct bench_opts *o, struct json
 	return ret;
 }
 
-int cmd_bench(int argc, char **argv)
+void bench_list(FILE *f)
 {
-	struct bench_opts o;
-	const char *name;
 	size_t i;
-	int ret;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
-	if (!strcmp(argv[1], "restore"))
-		return bench_restore_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list")) {
-		for (i = 0; i < ARRAY_SIZE(workloads); i++)
-			printf("%-9s %s (%s)\n", workloads[i]->name, workloads[i]->help,
-			       workloads[i]->cmds);
-		return EXIT_OK;
-	}
-	bench_opts_init(&o);
-	ret = bench_parse_args(argc - 1, argv + 1, &o, &name);
-	if (ret == -1)
-		return EXIT_OK; /* --help */
-	if (ret)
-		return ret;
-	return bench_workload_run(name, &o, NULL);
+	for (i = 0; i < ARRAY_SIZE(workloads); i++)
+		fprintf(f, "%-9s %s (%s)\n", workloads[i]->name, workloads[i]->help,
+			workloads[i]->cmds);
 }
 
 void bench_run_threads(struct bench_ctx *c, void *(*fn)(void *), void *workers, size_t size, int nr)

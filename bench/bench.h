@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "result/result.h"
 
@@ -115,6 +116,11 @@ void bench_opts_init(struct bench_opts *o);
  * take are errors.
  */
 int bench_parse_args(int argc, char **argv, struct bench_opts *o, const char **workload);
+/* `itsperf bench` usage, and `itsperf bench list`: one line per workload */
+void bench_usage(FILE *f);
+void bench_list(FILE *f);
+/* `itsperf bench restore [--force] [--dry-run]`: undo what a killed run left (bench/journal.c) */
+int bench_restore_main(int argc, char **argv);
 
 /*
  * Run one workload in this process: the host is restored before return.

@@ -203,7 +203,6 @@ int journal_restore(struct journal_restore_stats *st);
 /* restore (if anything is left) and remove the journal */
 void journal_close(void);
 const char *journal_dir(void);
-int bench_restore_main(int argc, char **argv);
 
 /* a journal file as read back (restore, tests) */
 enum jkind { J_AFFINITY, J_BINDING, J_MODULE, J_MOUNT, J_NETUP, J_OVERRIDE };

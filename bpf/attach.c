@@ -6,6 +6,7 @@
  * loads, attach -524; x86 CI: fentry EPERM, no kprobes).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,31 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/attach.h"
-#include "bpf/common.h"
 #include "lib/collector.h"
 #include "lib/probes.h"
 #include "lib/util.h"
 
 static const char *const tracefs_roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (itsperf_verbose < 2 && level == LIBBPF_DEBUG)
+		return 0;
+	if (!itsperf_verbose)
+		return 0;
+	fprintf(stderr, "libbpf: ");
+	return vfprintf(stderr, fmt, ap);
+}
+
+void bpf_libbpf_setup(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	libbpf_set_print(libbpf_print);
+}
 
 const char *bpf_mech_name(enum bpf_mech m)
 {

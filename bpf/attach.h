@@ -40,6 +40,9 @@ enum bpf_mech {
 	BPF_MECH_TRACEPOINT,
 };
 
+/* once per process: libbpf messages through debug_msg (-v shows them) */
+void bpf_libbpf_setup(void);
+
 /* bits returned by bpf_probe_mechanisms() */
 #define BPF_MECH_BIT_FENTRY (1 << 0)
 #define BPF_MECH_BIT_KPROBE (1 << 1)

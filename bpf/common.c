@@ -17,26 +17,6 @@
 #include "lib/collector.h"
 #include "lib/util.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (itsperf_verbose < 2 && level == LIBBPF_DEBUG)
-		return 0;
-	if (!itsperf_verbose)
-		return 0;
-	fprintf(stderr, "libbpf: ");
-	return vfprintf(stderr, fmt, ap);
-}
-
-void bpf_libbpf_setup(void)
-{
-	static bool done;
-
-	if (done)
-		return;
-	done = true;
-	libbpf_set_print(libbpf_print);
-}
-
 int bpf_nr_cpus(void)
 {
 	static int n;

@@ -23,9 +23,6 @@ struct json_object;
 struct metric_desc;
 struct result_run;
 
-/* once per process: libbpf messages through debug_msg (-v shows them) */
-void bpf_libbpf_setup(void);
-
 /* ---- histograms ---- */
 uint64_t bpf_hist_min(const struct bpf_hist *h);
 /* dst += src (counts, buckets, exact min/max) */

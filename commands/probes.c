@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "bpf/attach.h"
 #include "commands/commands.h"
 #include "lib/ksyms.h"
 #include "lib/probes.h"
@@ -26,18 +27,10 @@
 #include "trace/hyp_events.h"
 #include "trace/tracefs_util.h"
 
-/*
- * Provided by bpf/attach.c (BPF helper). Weak so that an itsperf built
- * without the BPF collectors still lists the rest.
- */
-int bpf_probe_mechanisms(const char *symbol, char *buf, size_t len) __attribute__((weak));
-#define BPF_BIT_FENTRY (1 << 0)
-#define BPF_BIT_KPROBE (1 << 1)
-
 struct row {
 	const struct logical_probe *lp;
 	struct probe_resolution res;
-	int bpf; /* BPF_BIT_* or -1: unknown */
+	int bpf; /* BPF_MECH_BIT_* or -1: unknown */
 	char bpf_note[256];
 	int kprobe_event; /* 1 yes, 0 no, -1 not tried */
 	char kev_note[256];
@@ -86,11 +79,7 @@ static void check_mechanisms(struct row *r, const struct tfs_features *f, bool l
 	}
 	if (!live)
 		return;
-	if (bpf_probe_mechanisms) {
-		r->bpf = bpf_probe_mechanisms(sym, r->bpf_note, sizeof(r->bpf_note));
-	} else {
-		snprintf(r->bpf_note, sizeof(r->bpf_note), "BPF collectors not built in");
-	}
+	r->bpf = bpf_probe_mechanisms(sym, r->bpf_note, sizeof(r->bpf_note));
 	snprintf(ev, sizeof(ev), "check_%s_%d", r->lp->name, (int)getpid());
 	r->kprobe_event = !tfs_kprobe_create(ITSPERF_EVENT_GROUP, ev, sym, NULL, false, r->kev_note,
 					     sizeof(r->kev_note));
@@ -129,8 +118,8 @@ static void print_table(struct row *rows, int n, const struct tfs_features *f, c
 		}
 		printf("%-22s %-18s %-30s %-6s %-6s %-9s %-6s %-5s %s\n", r->lp->name,
 		       probe_area_name(r->lp->area), r->res.symbol ? r->res.symbol : "-",
-		       r->bpf < 0 ? "-" : yes_no(!!(r->bpf & BPF_BIT_FENTRY)),
-		       r->bpf < 0 ? "-" : yes_no(!!(r->bpf & BPF_BIT_KPROBE)),
+		       r->bpf < 0 ? "-" : yes_no(!!(r->bpf & BPF_MECH_BIT_FENTRY)),
+		       r->bpf < 0 ? "-" : yes_no(!!(r->bpf & BPF_MECH_BIT_KPROBE)),
 		       yes_no(r->kprobe_event), yes_no(r->fgraph), yes_no(r->hist), note);
 	}
 	if (hyp)
@@ -180,9 +169,9 @@ static void print_json(struct row *rows, int n, const struct tfs_features *f, co
 			o, "symbol", r->res.symbol ? json_object_new_string(r->res.symbol) : NULL);
 		json_object_object_add(o, "candidate", json_object_new_int(r->res.candidate));
 		json_object_object_add(m, "fentry",
-				       r->bpf < 0 ? NULL : jbool(!!(r->bpf & BPF_BIT_FENTRY)));
+				       r->bpf < 0 ? NULL : jbool(!!(r->bpf & BPF_MECH_BIT_FENTRY)));
 		json_object_object_add(m, "kprobe",
-				       r->bpf < 0 ? NULL : jbool(!!(r->bpf & BPF_BIT_KPROBE)));
+				       r->bpf < 0 ? NULL : jbool(!!(r->bpf & BPF_MECH_BIT_KPROBE)));
 		json_object_object_add(m, "kprobe_event", jbool(r->kprobe_event));
 		json_object_object_add(m, "function_graph", jbool(r->fgraph));
 		json_object_object_add(m, "hist", jbool(r->hist));

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "result/hist.h"
+
 struct json_object;
 
 #define RESULT_FORMAT_VERSION 1
@@ -62,22 +64,6 @@ enum metric_kind {
 	METRIC_COUNT,	   /* an event count, no better direction */
 };
 
-enum hist_type {
-	HIST_LOG2,   /* bucket i holds [2^i, 2^(i+1)), bucket 0 holds [0, 2) */
-	HIST_LINEAR, /* bucket i holds [i * width, (i+1) * width) */
-};
-
-struct hist {
-	enum hist_type type;
-	uint64_t width; /* HIST_LINEAR only */
-	int nr_buckets;
-	uint64_t *buckets;
-	uint64_t count;
-	uint64_t min; /* exact, not bucketed */
-	uint64_t max;
-	double sum;
-};
-
 struct metric_desc {
 	const char *name; /* "cmd_latency.total.MOVI", "lock_hold.its_lock" */
 	const char
@@ -121,14 +107,5 @@ bool result_metric_name_valid(const char *name);
 /* already added to this run (a second collector measuring the same thing adds "name:source") */
 bool result_has_metric(const struct result_run *r, const char *name);
 const char *metric_kind_name(enum metric_kind k); /* "latency", "throughput", "count" */
-
-/* histogram helpers shared by the collectors */
-void hist_init(struct hist *h, enum hist_type type, int nr_buckets, uint64_t width);
-void hist_add(struct hist *h, uint64_t v);
-void hist_merge(struct hist *dst, const struct hist *src);
-void hist_free(struct hist *h);
-/* lower bound of bucket i and upper bound (exclusive) */
-uint64_t hist_bucket_lo(const struct hist *h, int i);
-uint64_t hist_bucket_hi(const struct hist *h, int i);
 
 #endif

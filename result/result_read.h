@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "result/result.h"
-#include "analysis/stats.h"
+#include "result/summary.h"
 
 struct json_object;
 

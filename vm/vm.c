@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * itsperf vm: boot the emulated pKVM host and run a command in it.
+ * The emulated pKVM host: boot it and run a command in it (vm_boot();
+ * `itsperf vm` is commands/vm.c).
  *
  * QEMU (TCG) boots a real arm64 kernel at EL2 with pKVM, a GICv3/v4 ITS and
  * virtio PCI devices whose MSI-X vectors are ITS LPIs. The initramfs is
@@ -27,11 +28,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "commands/commands.h"
 #include "lib/util.h"
 #include "vm/vm.h"
 
-#define DEFAULT_TIMEOUT_S 600
 #define DONE_GRACE_NS	  (30 * 1000000000ull) /* exit marker -> QEMU gone */
 #define SCRATCH_DISK_SIZE (1ull << 30)
 #define TAIL_ON_ERROR	  20
@@ -50,68 +49,12 @@ static const char *const extra_modules[] = {
 	"vfio_pci",
 };
 
-struct vm_opts {
-	const char *kernel;
-	const char *modules;
-	enum vm_mode_req mode;
-	int gic;
-	int cpus;
-	const char *mem;
-	const char *append;
-	const char *out;
-	const char *share;
-	const char *binary;
-	uint64_t timeout_ns; /* 0: none */
-	int devices;	     /* --devices N */
-	int vectors;	     /* --vectors M */
-	const char *iommu;   /* --iommu smmuv3 */
-	bool list_kernels;
-	int argc; /* COMMAND */
-	char **argv;
-};
-
 struct kernel_sel {
 	char *image;
 	char *release;
 	char *moddir;	/* NULL: no modules (built-in drivers only) */
 	char *kmod_key; /* build/kmod/<key> candidates: series name */
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: itsperf vm [options] [-- COMMAND [ARG...]]\n"
-		"       itsperf vm --list-kernels\n"
-		"Boot the emulated pKVM host (QEMU TCG: EL2, GICv3 ITS, virtio PCI) and run\n"
-		"COMMAND as root in it; no COMMAND: an interactive shell on the console.\n"
-		"COMMAND's output streams to stdout, its exit status is this command's.\n\n"
-		"  --kernel 6.12|6.1|PATH  kernel (default 6.12, from make deps) or an arm64 Image\n"
-		"  --modules DIR           module tree for --kernel PATH (INSTALL_MOD_PATH,\n"
-		"                          lib/modules/<release> or a build tree)\n"
-		"  --mode MODE             protected (default; hVHE where the kernel picks it),\n"
-		"                          protected-nvhe, nvhe (unprotected baseline)\n"
-		"  --gic 3|4               GIC version (4: GICv4.0 + kvm-arm.vgic_v4_enable=1)\n"
-		"  --cpus N                vCPUs (default 2)\n"
-		"  --mem SIZE              memory (default 2G)\n"
-		"  --append ARGS           extra kernel command line arguments\n"
-		"  --out DIR               /out in the guest ($ITSPERF_OUT) and console.log\n"
-		"                          (default out/vm)\n"
-		"  --share DIR             mounted read-only at /mnt/share in the guest\n"
-		"  --binary PATH           guest itsperf (default build/aarch64/itsperf)\n"
-		"  --devices N             N more MSI-X devices (virtio-serial-pci, no ports; root\n"
-		"                          bus, then behind pcie-root-ports), 1 to %d\n"
-		"  --vectors M             MSI-X vectors per extra device (default 8; a device gets\n"
-		"                          3 for M < 6, else 2*((M-2)/2)+2; 2: one shared)\n"
-		"  --iommu smmuv3          an SMMUv3 in front of PCI (iommu.passthrough=1 for the\n"
-		"                          host's own devices; vfio-pci needs it)\n"
-		"  --timeout S             whole run, boot included (default %d s; none when\n"
-		"                          interactive)\n"
-		"  --list-kernels          kernels installed by make deps\n"
-		"  -v                      show the boot log\n\n"
-		"Exit status: COMMAND's; 2 bad arguments or missing set-up; %d the emulated\n"
-		"host failed (QEMU error, kernel panic, timeout, requested mode not reached).\n",
-		VM_MAX_DEVICES, DEFAULT_TIMEOUT_S, EXIT_VM_FAIL);
-}
 
 /* ---- where things are ---- */
 
@@ -318,7 +261,7 @@ static bool looks_like_series(const char *s)
 	return *s && strspn(s, "0123456789.") == strlen(s);
 }
 
-static int select_kernel(const struct vm_opts *o, const char *build, struct kernel_sel *k)
+static int select_kernel(const struct vm_params *o, const char *build, struct kernel_sel *k)
 {
 	char *dir = xasprintf("%s/kernels/%s", build, o->kernel);
 	bool installed = !strchr(o->kernel, '/') && is_dir(dir);
@@ -754,7 +697,7 @@ static void report_failure(const char *what, const struct console *con, const ch
 		show_file(err_file, "QEMU said");
 }
 
-static int outcome(const struct vm_opts *o, const struct console *con,
+static int outcome(const struct vm_params *o, const struct console *con,
 		   const struct pump_result *res, const char *err_file)
 {
 	char *msg;
@@ -805,7 +748,7 @@ static int outcome(const struct vm_opts *o, const struct console *con,
 	return ret;
 }
 
-static int run_command(struct vm_run *r, const struct vm_opts *o, struct vm_config *cfg,
+static int run_command(struct vm_run *r, const struct vm_params *o, struct vm_config *cfg,
 		       const char *nonce, const char *console_log)
 {
 	char *err_file = xasprintf("%s/qemu.err", r->tmpdir);
@@ -858,7 +801,7 @@ out:
 	return ret;
 }
 
-static int run_interactive(struct vm_run *r, const struct vm_opts *o, struct vm_config *cfg)
+static int run_interactive(struct vm_run *r, const struct vm_params *o, struct vm_config *cfg)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	uint64_t deadline = o->timeout_ns ? now_ns() + o->timeout_ns : UINT64_MAX;
@@ -897,166 +840,6 @@ static int run_interactive(struct vm_run *r, const struct vm_opts *o, struct vm_
 	return EXIT_OK;
 }
 
-/* ---- options ---- */
-
-static int parse_opts(int argc, char **argv, struct vm_opts *o)
-{
-	enum {
-		OPT_KERNEL = 256,
-		OPT_MODULES,
-		OPT_MODE,
-		OPT_GIC,
-		OPT_CPUS,
-		OPT_MEM,
-		OPT_APPEND,
-		OPT_OUT,
-		OPT_SHARE,
-		OPT_BINARY,
-		OPT_TIMEOUT,
-		OPT_LIST,
-		OPT_DEVICES,
-		OPT_VECTORS,
-		OPT_IOMMU,
-	};
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "modules", required_argument, NULL, OPT_MODULES },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "gic", required_argument, NULL, OPT_GIC },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "mem", required_argument, NULL, OPT_MEM },
-		{ "append", required_argument, NULL, OPT_APPEND },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "share", required_argument, NULL, OPT_SHARE },
-		{ "binary", required_argument, NULL, OPT_BINARY },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "list-kernels", no_argument, NULL, OPT_LIST },
-		{ "devices", required_argument, NULL, OPT_DEVICES },
-		{ "vectors", required_argument, NULL, OPT_VECTORS },
-		{ "iommu", required_argument, NULL, OPT_IOMMU },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool timeout_set = false;
-	uint64_t v;
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	o->kernel = "6.12";
-	o->mode = VM_MODE_PROTECTED;
-	o->gic = 3;
-	o->cpus = 2;
-	o->mem = "2G";
-	o->out = "out/vm";
-	o->timeout_ns = DEFAULT_TIMEOUT_S * 1000000000ull;
-	o->vectors = 8;
-	optind = 1;
-	/* '+': COMMAND's own options are not ours */
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_KERNEL:
-			o->kernel = optarg;
-			break;
-		case OPT_MODULES:
-			o->modules = optarg;
-			break;
-		case OPT_MODE:
-			if (vm_mode_req_parse(optarg, &o->mode)) {
-				err_msg("--mode %s: use protected, protected-nvhe or nvhe", optarg);
-				return -1;
-			}
-			break;
-		case OPT_GIC:
-			if (strcmp(optarg, "3") && strcmp(optarg, "4")) {
-				err_msg("--gic %s: use 3 or 4", optarg);
-				return -1;
-			}
-			o->gic = atoi(optarg);
-			break;
-		case OPT_CPUS:
-			if (parse_u64(optarg, &v) || v < 1 || v > 64) {
-				err_msg("--cpus %s: use 1 to 64", optarg);
-				return -1;
-			}
-			o->cpus = v;
-			break;
-		case OPT_MEM: {
-			size_t n = strspn(optarg, "0123456789");
-
-			if (!n ||
-			    (optarg[n] && (strchr("MGmg", optarg[n]) == NULL || optarg[n + 1]))) {
-				err_msg("--mem %s: use a size like 2G or 1536M", optarg);
-				return -1;
-			}
-			o->mem = optarg;
-			break;
-		}
-		case OPT_APPEND:
-			o->append = optarg;
-			break;
-		case OPT_OUT:
-			o->out = optarg;
-			break;
-		case OPT_SHARE:
-			o->share = optarg;
-			break;
-		case OPT_BINARY:
-			o->binary = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_duration_ns(optarg, &o->timeout_ns) || !o->timeout_ns) {
-				err_msg("--timeout %s: use seconds (or 10m, 1h)", optarg);
-				return -1;
-			}
-			timeout_set = true;
-			break;
-		case OPT_LIST:
-			o->list_kernels = true;
-			break;
-		case OPT_DEVICES:
-			if (parse_u64(optarg, &v) || v > VM_MAX_DEVICES) {
-				err_msg("--devices %s: use 0 to %d", optarg, VM_MAX_DEVICES);
-				return -1;
-			}
-			o->devices = v;
-			break;
-		case OPT_VECTORS: {
-			int ports;
-
-			if (parse_u64(optarg, &v) || v > VM_MAX_VECTORS ||
-			    vm_extra_vectors((int)v, &ports) < 0) {
-				err_msg("--vectors %s: use 2 to %d", optarg, VM_MAX_VECTORS);
-				return -1;
-			}
-			o->vectors = v;
-			break;
-		}
-		case OPT_IOMMU:
-			if (strcmp(optarg, "smmuv3")) {
-				err_msg("--iommu %s: only smmuv3", optarg);
-				return -1;
-			}
-			o->iommu = optarg;
-			break;
-		case 'v':
-			itsperf_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(EXIT_OK);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	o->argc = argc - optind;
-	o->argv = argv + optind;
-	if (!o->argc && !timeout_set)
-		o->timeout_ns = 0; /* interactive: as long as the user likes */
-	return 0;
-}
-
 /* ---- set-up checks ---- */
 
 static bool is_aarch64_elf(const char *path)
@@ -1092,7 +875,7 @@ static void vm_paths_free(struct vm_paths *p)
 	free(p->share);
 }
 
-static int check_setup(const struct vm_opts *o, struct vm_paths *p)
+static int check_setup(const struct vm_params *o, struct vm_paths *p)
 {
 	const char *qemu = getenv("ITSPERF_QEMU");
 
@@ -1134,7 +917,7 @@ static int check_setup(const struct vm_opts *o, struct vm_paths *p)
 	return 0;
 }
 
-int cmd_vm(int argc, char **argv)
+int vm_boot(const struct vm_params *o)
 {
 	struct vm_paths paths = { 0 };
 	struct guest_mods mods = { 0 };
@@ -1145,20 +928,15 @@ int cmd_vm(int argc, char **argv)
 	char tmpl[PATH_MAX];
 	char *initrd = NULL, *disk = NULL, *console_log = NULL;
 	const char *tmp = getenv("TMPDIR");
-	struct vm_opts o;
 	char nonce[17];
 	int ret = EXIT_USAGE;
 
-	if (argc > 1 && !strcmp(argv[1], "info"))
-		return vm_guest_info(argc - 1, argv + 1);
-	if (parse_opts(argc, argv, &o))
-		return EXIT_USAGE;
 	paths.build = build_dir();
-	if (o.list_kernels) {
+	if (o->list_kernels) {
 		ret = list_kernels(paths.build);
 		goto out;
 	}
-	if (check_setup(&o, &paths) || select_kernel(&o, paths.build, &k))
+	if (check_setup(o, &paths) || select_kernel(o, paths.build, &k))
 		goto out;
 	if (pick_modules(&mods, &k))
 		goto out;
@@ -1198,11 +976,11 @@ int cmd_vm(int argc, char **argv)
 		.kmods = mods.kmods,
 		.nr_kmods = mods.nr_kmods,
 		.nonce = nonce,
-		.mode = o.mode,
-		.interactive = !o.argc,
+		.mode = o->mode,
+		.interactive = !o->argc,
 		.share = !!paths.share,
-		.argc = o.argc,
-		.argv = o.argv,
+		.argc = o->argc,
+		.argv = o->argv,
 	};
 	if (initramfs_build(&spec, initrd) || make_scratch_disk(disk))
 		goto out;
@@ -1211,28 +989,28 @@ int cmd_vm(int argc, char **argv)
 		.image = k.image,
 		.initrd = initrd,
 		.release = k.release,
-		.mode = o.mode,
-		.gic = o.gic,
-		.cpus = o.cpus,
-		.mem = o.mem,
-		.append = o.append,
+		.mode = o->mode,
+		.gic = o->gic,
+		.cpus = o->cpus,
+		.mem = o->mem,
+		.append = o->append,
 		.out_dir = paths.out,
 		.share_dir = paths.share,
 		.disk = disk,
 		.console_log = console_log,
-		.interactive = !o.argc,
-		.devices = o.devices,
-		.vectors = o.vectors,
-		.iommu = o.iommu,
+		.interactive = !o->argc,
+		.devices = o->devices,
+		.vectors = o->vectors,
+		.iommu = o->iommu,
 	};
-	if (o.devices) {
+	if (o->devices) {
 		int ports;
-		int nvec = vm_extra_vectors(o.vectors, &ports);
+		int nvec = vm_extra_vectors(o->vectors, &ports);
 
-		if (nvec != o.vectors)
+		if (nvec != o->vectors)
 			info_msg("--vectors %d: each extra device gets %d (virtio-serial: 3, or "
 				 "2 per port + 2)",
-				 o.vectors, nvec);
+				 o->vectors, nvec);
 	}
 	debug_msg("kernel %s (%s), %d boot modules, %d more packed, %d itsperf kmods", k.image,
 		  k.release, mods.nr_boot, mods.nr_extra, mods.nr_kmods);
@@ -1242,10 +1020,10 @@ int cmd_vm(int argc, char **argv)
 		debug_msg("kernel command line: %s", cmdline);
 		free(cmdline);
 	}
-	if (o.argc)
-		ret = run_command(&run, &o, &cfg, nonce, console_log);
+	if (o->argc)
+		ret = run_command(&run, o, &cfg, nonce, console_log);
 	else
-		ret = run_interactive(&run, &o, &cfg);
+		ret = run_interactive(&run, o, &cfg);
 out:
 	cleanup_run_all();
 	free(run.tmpdir);

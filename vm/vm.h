@@ -232,4 +232,35 @@ extern const char vm_init_script[]; /* vm/guest/init.sh */
 /* ---- guest side ---- */
 int vm_guest_info(int argc, char **argv);
 
+/* ---- a whole run (host side): the parameters of `itsperf vm` ---- */
+
+#define VM_DEFAULT_TIMEOUT_S 600
+
+struct vm_params {
+	const char *kernel;
+	const char *modules;
+	enum vm_mode_req mode;
+	int gic;
+	int cpus;
+	const char *mem;
+	const char *append;
+	const char *out;
+	const char *share;
+	const char *binary;
+	uint64_t timeout_ns; /* 0: none */
+	int devices;	     /* --devices N */
+	int vectors;	     /* --vectors M */
+	const char *iommu;   /* --iommu smmuv3 */
+	bool list_kernels;
+	int argc; /* COMMAND */
+	char **argv;
+};
+
+/*
+ * Boot the emulated host for p and run p->argv in it (an interactive shell
+ * when p->argc is 0), or list the installed kernels. Returns COMMAND's exit
+ * status, EXIT_USAGE for a missing set-up or EXIT_VM_FAIL.
+ */
+int vm_boot(const struct vm_params *p);
+
 #endif

@@ -12,33 +12,15 @@
 
 #include <json-c/json.h>
 
-#include "result/crosscheck.h"
-#include "analysis/report.h"
-#include "result/result_json.h"
+#include "analysis/format.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
+#include "analysis/throughput.h"
 #include "commands/commands.h"
-#include "lib/util.h"
 #include "host/counters.h"
-
-static const char *const fmt_names[] = {
-	[FMT_TEXT] = "text",	     [FMT_JSON] = "json",   [FMT_CSV] = "csv",
-	[FMT_MARKDOWN] = "markdown", [FMT_EMAIL] = "email",
-};
-
-int parse_format(const char *s, enum out_format *f, bool email_ok)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(fmt_names); i++) {
-		if (!strcmp(s, fmt_names[i]) && (email_ok || i != FMT_EMAIL)) {
-			*f = i;
-			return 0;
-		}
-	}
-	err_msg("unknown format '%s' (text, json, csv, markdown%s)", s, email_ok ? ", email" : "");
-	return -1;
-}
+#include "lib/util.h"
+#include "result/crosscheck.h"
+#include "result/result_json.h"
 
 /* one line a distribution's source: exact samples, histogram estimate or one value */
 static const char *summary_src(const struct result_metric *m)

@@ -1,23 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Output formats and views shared by report and compare. */
-#ifndef ITSPERF_REPORT_H
-#define ITSPERF_REPORT_H
+/* Throughput and latency against the offered load or a swept variable (report and compare). */
+#ifndef ITSPERF_THROUGHPUT_H
+#define ITSPERF_THROUGHPUT_H
 
-#include <stdbool.h>
 #include <stdio.h>
+
+#include "analysis/format.h"
 
 struct run_set;
 struct compare_opts;
-
-enum out_format {
-	FMT_TEXT,
-	FMT_JSON,
-	FMT_CSV,
-	FMT_MARKDOWN,
-	FMT_EMAIL, /* compare only: 72 columns, for a cover letter */
-};
-
-int parse_format(const char *s, enum out_format *f, bool email_ok);
 
 /*
  * Staging vs direct throughput: commands/s (throughput.* metrics) and

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one histogram type: log2 or linear buckets, exact count, min, max and
+ * sum. Collectors and workloads fill it (hist_add, or bpf_hist_export from
+ * the BPF maps), the result writer stores it, the reader loads it back and
+ * hist_quantile() (result/summary.h) estimates quantiles from it.
+ */
+#ifndef ITSPERF_HIST_H
+#define ITSPERF_HIST_H
+
+#include <stdint.h>
+
+enum hist_type {
+	HIST_LOG2,   /* bucket i holds [2^i, 2^(i+1)), bucket 0 holds [0, 2) */
+	HIST_LINEAR, /* bucket i holds [i * width, (i+1) * width) */
+};
+
+struct hist {
+	enum hist_type type;
+	uint64_t width; /* HIST_LINEAR only */
+	int nr_buckets;
+	uint64_t *buckets;
+	uint64_t count;
+	uint64_t min; /* exact, not bucketed */
+	uint64_t max;
+	double sum;
+};
+
+void hist_init(struct hist *h, enum hist_type type, int nr_buckets, uint64_t width);
+void hist_add(struct hist *h, uint64_t v);
+void hist_merge(struct hist *dst, const struct hist *src);
+void hist_free(struct hist *h);
+/* lower bound of bucket i and upper bound (exclusive) */
+uint64_t hist_bucket_lo(const struct hist *h, int i);
+uint64_t hist_bucket_hi(const struct hist *h, int i);
+
+#endif
