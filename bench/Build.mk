@@ -7,10 +7,17 @@
 #
 # Kbuild writes its objects next to the sources, so the sources are copied
 # into a scratch directory per kernel first.
+#
+# Debian's kernels build against their headers (make deps; for 7.2 with host
+# tools and compiler settings rebuilt for this machine, scripts/deps.sh).
+# The project's own kernels (make kernel: build/kernels/itsref-*) build
+# against their object tree (lib/modules/<release>/build), only those that
+# exist; their module is rebuilt when their Image changes.
 
-KMOD_SERIES	:= 6.12 6.1
+KMOD_SERIES	:= 6.12 6.1 7.2
+KMOD_OWN	:= $(patsubst $(O)/kernels/%/boot/,%,$(dir $(wildcard $(O)/kernels/itsref-*/boot/vmlinuz-*)))
 KMOD_SRCS	:= bench/kmod/itsperf_hvc.c bench/kmod/Kbuild bench/kmod/gen_hcall_last.sh
-KMOD_TARGETS	:= $(KMOD_SERIES:%=$(O)/kmod/%/itsperf_hvc.ko)
+KMOD_TARGETS	:= $(addsuffix /itsperf_hvc.ko,$(addprefix $(O)/kmod/,$(KMOD_SERIES) $(KMOD_OWN)))
 KMOD_ARCH	?= arm64
 # no cross compiler on an arm64 build machine
 KMOD_CROSS	?= $(if $(filter aarch64 arm64,$(shell uname -m)),,$(CROSS_COMPILE))
@@ -26,11 +33,15 @@ define kmod_build
 	$(Q)cp $(2)/itsperf_hvc.ko $(3)
 endef
 
-kmod_kdir = $(firstword $(wildcard $(O)/kernels/$(1)/headers/usr/src/linux-headers-*-arm64))
+kmod_kdir = $(firstword $(wildcard $(O)/kernels/$(1)/headers/usr/src/linux-headers-*-arm64) \
+	$(patsubst %/,%,$(wildcard $(O)/kernels/$(1)/lib/modules/*/build/)))
 
 $(O)/kmod/%/itsperf_hvc.ko: $(KMOD_SRCS)
 	$(call msg,KMOD,$@)
 	$(call kmod_build,$(call kmod_kdir,$*),$(O)/kmod-build/$*,$@)
+
+$(foreach k,$(KMOD_OWN),$(eval $(O)/kmod/$(k)/itsperf_hvc.ko: \
+	$(wildcard $(O)/kernels/$(k)/boot/vmlinuz-*)))
 
 kmod-all: $(KMOD_TARGETS)
 

@@ -48,29 +48,10 @@ variant_stacks() {
 
 # ---- source: Debian's linux-source-7.2, pinned, through a private apt ----
 
-apt_private() {
-	apt-get -o Dir::Etc::sourcelist="$APTDIR/sources.list" -o Dir::Etc::sourceparts=- \
-		-o Dir::State::Lists="$APTDIR/lists" -o Dir::Cache="$APTDIR/cache" \
-		-o APT::Architecture=amd64 -o APT::Architectures::=amd64 \
-		-o APT::Architectures::=arm64 "$@"
-}
-
-apt_private_init() {
-	local mirror
-
-	[ -f "$APTDIR/.updated" ] && return 0
-	mirror=$(grep -hoE 'https?://[^ ]*debian/?' /etc/apt/sources.list.d/*.sources \
-		/etc/apt/sources.list 2>/dev/null | grep -v security | head -1)
-	mirror=${mirror:-http://deb.debian.org/debian}
-	mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial"
-	cat >"$APTDIR/sources.list" <<-EOF
-	deb [arch=arm64,amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main
-	deb [arch=arm64,amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main
-	EOF
-	log "private apt (trixie-backports, sid) from $mirror"
-	apt_private update -qq
-	touch "$APTDIR/.updated"
-}
+# apt_private, apt_private_init: the private apt state in $APTDIR, shared with
+# make deps (scripts/deps.sh fetches Debian's 7.2 image through it)
+# shellcheck source=../scripts/apt-private.sh
+. "$TOP/scripts/apt-private.sh"
 
 # prints the version used: the pin, else the newest 7.2.x either suite has
 source_version() {
