@@ -11,6 +11,8 @@
 #   6.12 protected nVHE, GICv4:  vcpu VMAPP/VINVALL/CLEAR..., hvc
 #   6.12 nVHE (unprotected):     vcpu, hvc
 #   6.1  protected nVHE, GICv4:  affinity, rebind, msi, vcpu, hvc
+#   7.2  protected (hVHE), GICv4: affinity (SIGTERM, SIGKILL + restore),
+#        rebind (SIGKILL + restore), msi, vcpu VMAPP/CLEAR..., hvc
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -58,3 +60,4 @@ boot 6.12-protected bench_612.sh 6.12 --mode protected --gic 3
 boot 6.12-protected-nvhe-gicv4 bench_612_v4.sh 6.12 --mode protected-nvhe --gic 4
 boot 6.12-nvhe bench_612_nvhe.sh 6.12 --mode nvhe --gic 3
 boot 6.1-protected-gicv4 bench_61.sh 6.1 --mode protected --gic 4
+boot 7.2-protected-gicv4 bench_72.sh 7.2 --mode protected --gic 4

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# BPF collectors in the emulated pKVM host (GICv4.0): 6.12 (fentry/fexit)
-# and 6.1 (fentry attach fails with -524 there: kprobe/kretprobe fallback).
+# BPF collectors in the emulated pKVM host (GICv4.0): 6.12 and Debian's 7.2
+# (fentry/fexit) and 6.1 (fentry attach fails with -524 there:
+# kprobe/kretprobe fallback).
 # One boot per kernel runs tests/guest/bpf_guest.sh: `itsperf bench
 # affinity` (200 moves), `itsperf bench rebind` of the spare NIC (10
 # cycles), 3 CPU hotplug cycles (not on 6.1 protected: onlining a CPU
@@ -236,7 +237,7 @@ if [ ! -x "$Q" ]; then
 	tap_fail "build/x86_64/bpf/tools/bpf_query missing (make test-build)"
 	exit 0
 fi
-for k in ${BPF_GUEST_KERNELS:-6.12:fentry 6.1:kprobe}; do
+for k in ${BPF_GUEST_KERNELS:-6.12:fentry 6.1:kprobe 7.2:fentry}; do
 	if [ ! -e "$ROOT/build/kernels/${k%%:*}" ]; then
 		tap_skip "bpf collectors on ${k%%:*}" "kernel not installed (make deps)"
 		continue

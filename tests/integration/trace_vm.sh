@@ -3,7 +3,7 @@
 #
 # trace/ in the emulated pKVM host, booted with `itsperf boot-args` appended
 # (tests/guest/trace_guest.sh runs in the guest):
-#   6.12 and 6.1, 2 and 4 vCPUs: `itsperf boot-collect` reports the
+#   6.12 and 6.1, 2 and 4 vCPUs (7.2: 2 vCPUs, full): `itsperf boot-collect` reports the
 #     deprivilege window (finalize_pkvm on 6.12, kvm_arch_init on 6.1) and one
 #     _kvm_host_prot_finalize duration per CPU (the remote ones in IPI
 #     context), lists the ITS series' probes as absent (not as errors), and
@@ -181,4 +181,10 @@ run_boot 6.12 2 full finalize_pkvm true
 run_boot 6.12 4 boot finalize_pkvm
 run_boot 6.1 2 full kvm_arch_init false
 run_boot 6.1 4 boot kvm_arch_init
+# Debian's 7.2 (make deps): the 6.12 shape (finalize_pkvm, fentry), one full boot
+if [ -e build/kernels/7.2/boot ]; then
+	run_boot 7.2 2 full finalize_pkvm true
+else
+	tap_skip "trace/ on 7.2" "build/kernels/7.2 not installed (make deps)"
+fi
 exit 0

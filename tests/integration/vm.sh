@@ -4,7 +4,8 @@
 # itsperf vm: the emulated pKVM host. Every assertion is on what the guest
 # kernel itself reported (its log, /proc/interrupts, tracefs), on the bytes
 # and status that came back, or on what is left running afterwards.
-# About 15 boots of 3-10 s each on 2 cores.
+# About 15 boots of 3-10 s each on 2 cores, + 4 on Debian 7.2 and 1 of
+# itsref-base (make kernel) when those are installed.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -153,6 +154,32 @@ for k in 6.12 6.1; do
 	vm "nvhe$k" --kernel $k --mode nvhe -- itsperf vm info --key pkvm_mode
 	check_eq "$k --mode nvhe (unprotected baseline): reached" "0 nvhe" "$rc $(cat "$OUT/nvhe$k.stdout")"
 done
+
+# ---- Debian's 7.2 (make deps): the batch, both protected modes, nvhe ----
+if [ -e build/kernels/7.2/boot ]; then
+	check "--list-kernels lists 7.2" grep -q '^7.2 ' "$OUT/list.stdout"
+	vm k72 --kernel 7.2 --share tests/guest -- sh /mnt/share/vm_checks.sh
+	check_guest k72 protected-hvhe pci-msi
+	for m in protected-nvhe nvhe; do
+		vm "k72$m" --kernel 7.2 --mode $m -- itsperf vm info --key pkvm_mode
+		check_eq "7.2 --mode $m: reached" "0 $m" "$rc $(cat "$OUT/k72$m.stdout")"
+	done
+else
+	tap_skip "Debian 7.2 in the emulated host" "build/kernels/7.2 not installed (make deps)"
+fi
+
+# ---- the project's own 7.2 with hypervisor tracing (make kernel) ----
+if ls build/kernels/itsref-base/boot/vmlinuz-* > /dev/null 2>&1; then
+	vm itsref --kernel itsref-base -- sh -c 'itsperf vm info --key pkvm_mode;
+		test -d /sys/kernel/tracing/remotes/hypervisor && echo remotes=hypervisor'
+	check_eq "itsref-base: boots protected (hVHE)" "0 protected-hvhe" \
+		"$rc $(head -1 "$OUT/itsref.stdout")"
+	check_eq "itsref-base: /sys/kernel/tracing/remotes/hypervisor exists" remotes=hypervisor \
+		"$(kv remotes "$OUT/itsref.stdout" | sed 's/^/remotes=/')"
+else
+	tap_skip "itsref-base boots protected, with remotes/hypervisor" \
+		"build/kernels/itsref-base not built (make kernel)"
+fi
 
 vm interrupts61 --kernel 6.1 --mode protected-nvhe -- cat /proc/interrupts
 n=$(grep -c ' ITS-MSI ' "$OUT/interrupts61.stdout")

@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "result/host_meta.h"
+#include "result/meta.h"
 #include "result/result.h"
 #include "lib/util.h"
 

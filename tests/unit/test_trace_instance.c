@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace/tracefs_util: the private-instance code against the real tracefs of
+ * lib/tracefs_util: the private-instance code against the real tracefs of
  * the machine running the tests, with tracepoints that exist everywhere
  * (syscalls:sys_enter_getpid). Needs root and tracefs; each test skips with
  * the reason when the machine does not offer what it needs.
@@ -21,7 +21,7 @@
 #include <tracefs.h>
 
 #include "lib/util.h"
-#include "trace/tracefs_util.h"
+#include "lib/tracefs_util.h"
 
 static bool can_trace(void)
 {
