@@ -46,7 +46,7 @@
 
 #include "bench/bench_priv.h"
 #include "lib/ksyms.h"
-#include "trace/tracefs_util.h"
+#include "lib/tracefs_util.h"
 
 #define PR_BUF_KB   4096
 #define PR_DRAIN_NS (100 * 1000000L)

@@ -57,7 +57,7 @@
 #include "lib/util.h"
 #include "trace/boot_trace.h"
 #include "host/khealth.h"
-#include "trace/tracefs_util.h"
+#include "lib/tracefs_util.h"
 
 struct graph_call {
 	uint64_t func;

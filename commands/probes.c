@@ -25,7 +25,7 @@
 #include "lib/probes.h"
 #include "lib/util.h"
 #include "trace/hyp_events.h"
-#include "trace/tracefs_util.h"
+#include "lib/tracefs_util.h"
 
 struct row {
 	const struct logical_probe *lp;

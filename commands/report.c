@@ -20,7 +20,7 @@
 #include "host/counters.h"
 #include "lib/util.h"
 #include "result/crosscheck.h"
-#include "result/result_json.h"
+#include "result/result.h"
 
 /* one line a distribution's source: exact samples, histogram estimate or one value */
 static const char *summary_src(const struct result_metric *m)

@@ -18,7 +18,7 @@
 #include <tracefs.h>
 
 #include "lib/util.h"
-#include "trace/tracefs_util.h"
+#include "lib/tracefs_util.h"
 
 static struct tfs_features features;
 static bool features_done;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "lib/util.h"
 #include "result/hist.h"
 
@@ -124,4 +126,34 @@ void hist_free(struct hist *h)
 	free(h->buckets);
 	h->buckets = NULL;
 	h->nr_buckets = 0;
+}
+
+struct json_object *hist_to_json(const struct hist *h)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *b = json_object_new_array();
+	int i;
+
+	json_object_object_add(o, "type",
+			       json_object_new_string(h->type == HIST_LOG2 ? "log2" : "linear"));
+	if (h->type == HIST_LINEAR)
+		json_object_object_add(o, "width", json_object_new_uint64(h->width));
+	json_object_object_add(o, "nr_buckets", json_object_new_int(h->nr_buckets));
+	json_object_object_add(o, "count", json_object_new_uint64(h->count));
+	json_object_object_add(o, "min", json_object_new_uint64(h->count ? h->min : 0));
+	json_object_object_add(o, "max", json_object_new_uint64(h->max));
+	json_object_object_add(o, "sum", json_object_new_double(h->sum));
+	/* sparse: [index, count] for non-empty buckets only */
+	for (i = 0; i < h->nr_buckets; i++) {
+		struct json_object *pair;
+
+		if (!h->buckets[i])
+			continue;
+		pair = json_object_new_array_ext(2);
+		json_object_array_add(pair, json_object_new_int(i));
+		json_object_array_add(pair, json_object_new_uint64(h->buckets[i]));
+		json_object_array_add(b, pair);
+	}
+	json_object_object_add(o, "buckets", b);
+	return o;
 }

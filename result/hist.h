@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+struct json_object;
+
 enum hist_type {
 	HIST_LOG2,   /* bucket i holds [2^i, 2^(i+1)), bucket 0 holds [0, 2) */
 	HIST_LINEAR, /* bucket i holds [i * width, (i+1) * width) */
@@ -33,5 +35,7 @@ void hist_free(struct hist *h);
 /* lower bound of bucket i and upper bound (exclusive) */
 uint64_t hist_bucket_lo(const struct hist *h, int i);
 uint64_t hist_bucket_hi(const struct hist *h, int i);
+/* the result format's "hist" object (results/README.md) */
+struct json_object *hist_to_json(const struct hist *h);
 
 #endif

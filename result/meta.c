@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * A run's metadata (result/meta.h): its JSON form, and
  * run_meta_from_host(): what the running kernel says about itself. The pKVM
  * mode comes from KVM's own "... mode initialized successfully" line in the
  * kernel log, not from the command line: `arm64_sw.hvhe=0` alone silently
@@ -16,11 +17,14 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "result/host_meta.h"
-#include "result/result.h"
+#include <json-c/json.h>
+
 #include "lib/util.h"
+#include "result/json.h"
+#include "result/meta.h"
 
 #define SYSLOG_ACTION_READ_ALL	  3
 #define SYSLOG_ACTION_SIZE_BUFFER 10
@@ -360,4 +364,42 @@ void run_meta_from_host(struct run_meta *m)
 			(model && (strstr(model, "linux,dummy-virt") || strstr(model, "QEMU"))) ||
 			compatible_has(DT_BASE "/compatible", "linux,dummy-virt");
 	free(model);
+}
+
+struct json_object *run_meta_to_json(const struct run_meta *m)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *sw = json_object_new_object();
+	time_t t = m->start_ns / 1000000000ull;
+	char when[64] = "";
+	struct tm tm;
+	int i;
+
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_add_str(o, "label", m->label);
+	json_add_str(o, "kernel_release", m->kernel_release);
+	json_add_str(o, "kernel_version", m->kernel_version);
+	json_add_str(o, "kernel_cmdline", m->kernel_cmdline);
+	json_add_str(o, "arch", m->arch);
+	json_add_str(o, "pkvm_mode", m->pkvm_mode);
+	json_object_object_add(o, "gic_version", json_object_new_int(m->gic_version));
+	json_object_object_add(o, "its_count", json_object_new_int(m->its_count));
+	json_add_str(o, "cpu_model", m->cpu_model);
+	json_object_object_add(o, "nr_cpus", json_object_new_int(m->nr_cpus));
+	json_object_object_add(o, "emulated", json_object_new_boolean(m->emulated));
+	json_add_str(o, "suite", m->suite);
+	json_object_object_add(o, "run_index", json_object_new_int(m->run_index));
+	json_object_object_add(o, "start_ns", json_object_new_uint64(m->start_ns));
+	json_add_str(o, "start_time", when);
+	json_object_object_add(o, "duration_s", json_object_new_double(m->duration_s));
+	json_add_str(o, "hostname", m->hostname);
+	json_add_str(o, "tool_version", m->tool_version);
+	json_object_object_add(o, "offered_rate", json_object_new_double(m->offered_rate));
+	for (i = 0; i < m->nr_sweep && i < RUN_MAX_SWEEP; i++)
+		json_object_object_add(sw, m->sweep[i].name,
+				       json_object_new_double(m->sweep[i].value));
+	json_object_object_add(o, "sweep", sw);
+	json_add_str(o, "detect_notes", m->detect_notes);
+	return o;
 }

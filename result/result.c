@@ -23,9 +23,9 @@
 #include <json-c/json.h>
 
 #include "result/result.h"
-#include "result/result_json.h"
 #include "result/summary.h"
 #include "lib/util.h"
+#include "result/json.h"
 
 #ifndef ITSPERF_VERSION
 #define ITSPERF_VERSION "0.1-dev"
@@ -115,104 +115,6 @@ int run_meta_set_sweep(struct run_meta *m, const char *name, double value)
 	m->sweep[m->nr_sweep].value = value;
 	m->nr_sweep++;
 	return 0;
-}
-
-/* ---- JSON encoding shared with the reader ---- */
-
-struct json_object *hist_to_json(const struct hist *h)
-{
-	struct json_object *o = json_object_new_object();
-	struct json_object *b = json_object_new_array();
-	int i;
-
-	json_object_object_add(o, "type",
-			       json_object_new_string(h->type == HIST_LOG2 ? "log2" : "linear"));
-	if (h->type == HIST_LINEAR)
-		json_object_object_add(o, "width", json_object_new_uint64(h->width));
-	json_object_object_add(o, "nr_buckets", json_object_new_int(h->nr_buckets));
-	json_object_object_add(o, "count", json_object_new_uint64(h->count));
-	json_object_object_add(o, "min", json_object_new_uint64(h->count ? h->min : 0));
-	json_object_object_add(o, "max", json_object_new_uint64(h->max));
-	json_object_object_add(o, "sum", json_object_new_double(h->sum));
-	/* sparse: [index, count] for non-empty buckets only */
-	for (i = 0; i < h->nr_buckets; i++) {
-		struct json_object *pair;
-
-		if (!h->buckets[i])
-			continue;
-		pair = json_object_new_array_ext(2);
-		json_object_array_add(pair, json_object_new_int(i));
-		json_object_array_add(pair, json_object_new_uint64(h->buckets[i]));
-		json_object_array_add(b, pair);
-	}
-	json_object_object_add(o, "buckets", b);
-	return o;
-}
-
-/* NaN/inf are not JSON: they are written as null */
-static struct json_object *json_num(double v)
-{
-	return isfinite(v) ? json_object_new_double(v) : NULL;
-}
-
-struct json_object *summary_to_json(const struct summary *s)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "count", json_object_new_uint64(s->count));
-	json_object_object_add(o, "min", json_num(s->min));
-	json_object_object_add(o, "p50", json_num(s->p50));
-	json_object_object_add(o, "p90", json_num(s->p90));
-	json_object_object_add(o, "p99", json_num(s->p99));
-	json_object_object_add(o, "p99_9", json_num(s->p999));
-	json_object_object_add(o, "max", json_num(s->max));
-	json_object_object_add(o, "mean", json_num(s->mean));
-	json_object_object_add(o, "stddev", json_num(s->stddev));
-	json_object_object_add(o, "exact", json_object_new_boolean(s->exact));
-	return o;
-}
-
-static void add_str(struct json_object *o, const char *key, const char *s)
-{
-	json_object_object_add(o, key, json_object_new_string(s ? s : ""));
-}
-
-struct json_object *run_meta_to_json(const struct run_meta *m)
-{
-	struct json_object *o = json_object_new_object();
-	struct json_object *sw = json_object_new_object();
-	time_t t = m->start_ns / 1000000000ull;
-	char when[64] = "";
-	struct tm tm;
-	int i;
-
-	if (gmtime_r(&t, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	add_str(o, "label", m->label);
-	add_str(o, "kernel_release", m->kernel_release);
-	add_str(o, "kernel_version", m->kernel_version);
-	add_str(o, "kernel_cmdline", m->kernel_cmdline);
-	add_str(o, "arch", m->arch);
-	add_str(o, "pkvm_mode", m->pkvm_mode);
-	json_object_object_add(o, "gic_version", json_object_new_int(m->gic_version));
-	json_object_object_add(o, "its_count", json_object_new_int(m->its_count));
-	add_str(o, "cpu_model", m->cpu_model);
-	json_object_object_add(o, "nr_cpus", json_object_new_int(m->nr_cpus));
-	json_object_object_add(o, "emulated", json_object_new_boolean(m->emulated));
-	add_str(o, "suite", m->suite);
-	json_object_object_add(o, "run_index", json_object_new_int(m->run_index));
-	json_object_object_add(o, "start_ns", json_object_new_uint64(m->start_ns));
-	add_str(o, "start_time", when);
-	json_object_object_add(o, "duration_s", json_object_new_double(m->duration_s));
-	add_str(o, "hostname", m->hostname);
-	add_str(o, "tool_version", m->tool_version);
-	json_object_object_add(o, "offered_rate", json_object_new_double(m->offered_rate));
-	for (i = 0; i < m->nr_sweep && i < RUN_MAX_SWEEP; i++)
-		json_object_object_add(sw, m->sweep[i].name,
-				       json_object_new_double(m->sweep[i].value));
-	json_object_object_add(o, "sweep", sw);
-	add_str(o, "detect_notes", m->detect_notes);
-	return o;
 }
 
 /* ---- run folder ---- */
@@ -412,15 +314,15 @@ static struct json_object *metric_json(const struct metric_desc *d)
 {
 	struct json_object *m = json_object_new_object();
 
-	add_str(m, "name", d->name);
-	add_str(m, "area", d->area);
-	add_str(m, "unit", d->unit);
-	add_str(m, "kind", metric_kind_name(d->kind));
-	add_str(m, "direction", metric_kind_direction(d->kind));
-	add_str(m, "source", d->source);
-	add_str(m, "desc", d->desc);
+	json_add_str(m, "name", d->name);
+	json_add_str(m, "area", d->area);
+	json_add_str(m, "unit", d->unit);
+	json_add_str(m, "kind", metric_kind_name(d->kind));
+	json_add_str(m, "direction", metric_kind_direction(d->kind));
+	json_add_str(m, "source", d->source);
+	json_add_str(m, "desc", d->desc);
 	if (d->error_bound)
-		add_str(m, "error_bound", d->error_bound);
+		json_add_str(m, "error_bound", d->error_bound);
 	return m;
 }
 

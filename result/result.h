@@ -18,45 +18,11 @@
 #include <stdint.h>
 
 #include "result/hist.h"
+#include "result/meta.h"
 
 struct json_object;
 
 #define RESULT_FORMAT_VERSION 1
-#define RUN_MAX_SWEEP	      4
-
-struct run_meta {
-	char label[64];		   /* patch revision, e.g. "v2" or "baseline" */
-	char kernel_release[128];  /* uname -r */
-	char kernel_cmdline[1024]; /* /proc/cmdline */
-	char pkvm_mode[32];	   /* protected-hvhe, protected-nvhe, nvhe, vhe, none */
-	int gic_version;	   /* 3 or 4 */
-	int its_count;
-	char cpu_model[128];
-	int nr_cpus;
-	bool emulated;	   /* QEMU TCG: timings only valid for A/B on the same emulator */
-	char suite[32];	   /* quick, full, record, bench, boot */
-	int run_index;	   /* n-th run of this label in one invocation */
-	uint64_t start_ns; /* CLOCK_REALTIME */
-	double duration_s;
-	char hostname[64];
-
-	/* added after the first version of this header; all optional, zero = unknown */
-	char kernel_version[256]; /* uname -v: the build, e.g. "#1 SMP Debian 6.12.117-1" */
-	char arch[16];		  /* uname -m */
-	char tool_version[32];	  /* itsperf version; result_run_begin() fills it if empty */
-	double offered_rate;	  /* --rate the workload was paced at (cmd/s), 0 = unpaced */
-	/*
-	 * Swept variables of a sweep run (devices=16, vectors=32): one run per
-	 * point; plots and `compare --sweep NAME` put them on the x axis. Set
-	 * with run_meta_set_sweep().
-	 */
-	struct run_sweep {
-		char name[32];
-		double value;
-	} sweep[RUN_MAX_SWEEP];
-	int nr_sweep;
-	char detect_notes[256]; /* how run_meta_from_host() found mode/GIC/ITS */
-};
 
 enum metric_kind {
 	METRIC_LATENCY,	   /* a duration distribution, lower is better */
@@ -97,8 +63,6 @@ const char *result_run_dir(const struct result_run *r);
 int result_run_end(struct result_run *r, bool partial);
 void result_run_abort(struct result_run *r);
 
-/* fill the parts of run_meta the running kernel tells (uname, cmdline, mode, GIC, CPUs) */
-void run_meta_from_host(struct run_meta *m);
 /* set (or replace) a swept variable; -1 if the name is invalid or the table is full */
 int run_meta_set_sweep(struct run_meta *m, const char *name, double value);
 
@@ -106,6 +70,7 @@ int run_meta_set_sweep(struct run_meta *m, const char *name, double value);
 bool result_metric_name_valid(const char *name);
 /* already added to this run (a second collector measuring the same thing adds "name:source") */
 bool result_has_metric(const struct result_run *r, const char *name);
-const char *metric_kind_name(enum metric_kind k); /* "latency", "throughput", "count" */
+const char *metric_kind_name(enum metric_kind k);      /* "latency", "throughput", "count" */
+const char *metric_kind_direction(enum metric_kind k); /* "lower", "higher", "none" */
 
 #endif

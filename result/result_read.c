@@ -15,7 +15,7 @@
 
 #include <json-c/json.h>
 
-#include "result/result_json.h"
+#include "result/result.h"
 #include "result/result_read.h"
 #include "lib/util.h"
 

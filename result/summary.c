@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "lib/util.h"
+#include "result/json.h"
 #include "result/hist.h"
 #include "result/summary.h"
 
@@ -257,4 +260,21 @@ void summary_from_hist(struct summary *s, const struct hist *h)
 	s->p999 = hist_quantile(h, 0.999);
 	s->mean = mean;
 	s->stddev = h->count > 1 ? sqrt(m2 / (h->count - 1)) : 0;
+}
+
+struct json_object *summary_to_json(const struct summary *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "count", json_object_new_uint64(s->count));
+	json_object_object_add(o, "min", json_num(s->min));
+	json_object_object_add(o, "p50", json_num(s->p50));
+	json_object_object_add(o, "p90", json_num(s->p90));
+	json_object_object_add(o, "p99", json_num(s->p99));
+	json_object_object_add(o, "p99_9", json_num(s->p999));
+	json_object_object_add(o, "max", json_num(s->max));
+	json_object_object_add(o, "mean", json_num(s->mean));
+	json_object_object_add(o, "stddev", json_num(s->stddev));
+	json_object_object_add(o, "exact", json_object_new_boolean(s->exact));
+	return o;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct hist;
+struct json_object;
 
 /* the per-metric summary that report prints and compare consumes */
 struct summary {
@@ -46,5 +47,7 @@ void summary_from_sorted_u64(struct summary *s, const uint64_t *v, size_t n);
 void summary_from_hist(struct summary *s, const struct hist *h);
 
 double median_double(const double *v, size_t n); /* copies, does not reorder v */
+/* the result format's "summary" object; NaN and inf as null */
+struct json_object *summary_to_json(const struct summary *s);
 
 #endif

@@ -6,8 +6,8 @@
 TRACE_X86_INC	:= -I/usr/include/tracefs -I/usr/include/traceevent
 TRACE_A64_INC	:= -I=/usr/include/tracefs -I=/usr/include/traceevent
 
-$(X86)/trace/%.o $(X86)/commands/%.o $(X86)/host/%.o: BASE_CFLAGS += $(TRACE_X86_INC)
-$(A64)/trace/%.o $(A64)/commands/%.o $(A64)/host/%.o: BASE_CFLAGS += $(TRACE_A64_INC)
+$(X86)/trace/%.o $(X86)/commands/%.o $(X86)/host/%.o $(X86)/lib/%.o: BASE_CFLAGS += $(TRACE_X86_INC)
+$(A64)/trace/%.o $(A64)/commands/%.o $(A64)/host/%.o $(A64)/lib/%.o: BASE_CFLAGS += $(TRACE_A64_INC)
 $(X86)/tests/test_trace% $(X86)/tests/test_host%: BASE_CFLAGS += $(TRACE_X86_INC)
 
 # The Debian kernel packages ship a placeholder System.map: boot-args takes

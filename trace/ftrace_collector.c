@@ -43,7 +43,7 @@
 #include "trace/ftrace_pair.h"
 #include "trace/hyp_events.h"
 #include "lib/its_cmd.h"
-#include "trace/tracefs_util.h"
+#include "lib/tracefs_util.h"
 
 #define FTRACE_BUF_KB	   4096		/* per CPU */
 #define FTRACE_MAX_RECORDS (4u << 20)	/* ~128 MiB of reduced records */

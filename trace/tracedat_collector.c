@@ -30,7 +30,7 @@
 #include "lib/probes.h"
 #include "lib/util.h"
 #include "trace/tracedat.h"
-#include "trace/tracefs_util.h"
+#include "lib/tracefs_util.h"
 
 #define TD_BUFFER_KB "8192" /* per CPU: ~100 k command records */
 

@@ -22,7 +22,7 @@
 #include <tracefs.h>
 
 #include "lib/util.h"
-#include "trace/tracefs_util.h"
+#include "lib/tracefs_util.h"
 
 struct ctx {
 	int id;

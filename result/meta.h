@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A run's metadata (meta.json "meta", results/README.md): what was
+ * measured where. run_meta_from_host() fills what the running kernel
+ * tells; the kernel-log parsing behind it is exposed for the unit tests.
+ */
+#ifndef ITSPERF_META_H
+#define ITSPERF_META_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct json_object;
+
+#define RUN_MAX_SWEEP 4
+
+struct run_meta {
+	char label[64];		   /* patch revision, e.g. "v2" or "baseline" */
+	char kernel_release[128];  /* uname -r */
+	char kernel_cmdline[1024]; /* /proc/cmdline */
+	char pkvm_mode[32];	   /* protected-hvhe, protected-nvhe, nvhe, vhe, none */
+	int gic_version;	   /* 3 or 4 */
+	int its_count;
+	char cpu_model[128];
+	int nr_cpus;
+	bool emulated;	   /* QEMU TCG: timings only valid for A/B on the same emulator */
+	char suite[32];	   /* quick, full, record, bench, boot */
+	int run_index;	   /* n-th run of this label in one invocation */
+	uint64_t start_ns; /* CLOCK_REALTIME */
+	double duration_s;
+	char hostname[64];
+
+	/* added after the first version of this header; all optional, zero = unknown */
+	char kernel_version[256]; /* uname -v: the build, e.g. "#1 SMP Debian 6.12.117-1" */
+	char arch[16];		  /* uname -m */
+	char tool_version[32];	  /* itsperf version; result_run_begin() fills it if empty */
+	double offered_rate;	  /* --rate the workload was paced at (cmd/s), 0 = unpaced */
+	/*
+	 * Swept variables of a sweep run (devices=16, vectors=32): one run per
+	 * point; plots and `compare --sweep NAME` put them on the x axis. Set
+	 * with run_meta_set_sweep().
+	 */
+	struct run_sweep {
+		char name[32];
+		double value;
+	} sweep[RUN_MAX_SWEEP];
+	int nr_sweep;
+	char detect_notes[256]; /* how run_meta_from_host() found mode/GIC/ITS */
+};
+
+/* fill the parts of run_meta the running kernel tells (uname, cmdline, mode, GIC, CPUs) */
+void run_meta_from_host(struct run_meta *m);
+/* the result format's "meta" object */
+struct json_object *run_meta_to_json(const struct run_meta *m);
+
+#define MAX_ITS 64
+
+struct log_facts {
+	const char *mode; /* "protected-hvhe", ..., NULL if KVM said nothing */
+	int gic;	  /* 3, 4 or 0 */
+	int nr_its;	  /* distinct ITS@0x... bases */
+	unsigned long long its_base[MAX_ITS];
+};
+
+void parse_kernel_log(const char *log, struct log_facts *f);
+
+#endif
