@@ -241,7 +241,7 @@ static char *symbols_for(const char *kernel, bool verbose)
 		if (!path)
 			err_msg("boot-args: %s: no usable System.map-<release>, System.map or "
 				"kallsyms next to it (Debian's linux-image packages ship an 83-byte "
-				"placeholder System.map: use --kernel 6.12|6.1, or a kallsyms file "
+				"placeholder System.map: use --kernel 6.12|6.1|7.2, or a kallsyms file "
 				"captured from that kernel)",
 				kernel);
 		free(copy);

@@ -168,8 +168,9 @@ static int check_image(const char *path)
 	int fd;
 
 	if (stat(path, &st)) {
-		err_msg("--kernel %s: %s (give 6.12, 6.1 or the path of an arm64 Image; "
-			"'itsperf vm --list-kernels' shows what make deps installed)",
+		err_msg("--kernel %s: %s (give 6.12, 6.1, 7.2, itsref-base or the path of an arm64 "
+			"Image; 'itsperf vm --list-kernels' shows what make deps and make kernel "
+			"installed)",
 			path, strerror(errno));
 		return -1;
 	}
@@ -271,8 +272,8 @@ static int select_kernel(const struct vm_params *o, const char *build, struct ke
 	if (installed || (looks_like_series(o->kernel) && !path_exists(o->kernel))) {
 		if (kernel_installed(build, o->kernel, k)) {
 			err_msg("kernel '%s' is not installed under %s/kernels: run 'make deps' "
-				"(it downloads Debian's linux-image-*-arm64-unsigned packages), or give "
-				"the path of an arm64 Image",
+				"(Debian's 6.12, 6.1 and 7.2) or 'make kernel' (itsref-base, "
+				"itsref-v1, itsref-v2), or give the path of an arm64 Image",
 				o->kernel, build);
 			return -1;
 		}
@@ -313,12 +314,15 @@ static int list_kernels(const char *build)
 		char *p = xasprintf("%s/%s", dir, names[i]->d_name);
 		struct stat st;
 
-		/* the series names (6.12, 6.1) are symlinks to <release>-arm64 */
-		if (!lstat(p, &st) && S_ISLNK(st.st_mode) &&
+		/* the series names (6.12, 6.1, 7.2) are symlinks to <release>-arm64;
+		 * make kernel's builds (itsref-*) are directories */
+		if (!lstat(p, &st) &&
+		    (S_ISLNK(st.st_mode) ||
+		     (S_ISDIR(st.st_mode) && str_starts(names[i]->d_name, "itsref-"))) &&
 		    !kernel_installed(build, names[i]->d_name, &k)) {
 			if (!shown++)
-				printf("%-8s %-24s %s\n", "KERNEL", "RELEASE", "IMAGE");
-			printf("%-8s %-24s %s\n", names[i]->d_name, k.release, k.image);
+				printf("%-12s %-24s %s\n", "KERNEL", "RELEASE", "IMAGE");
+			printf("%-12s %-24s %s\n", names[i]->d_name, k.release, k.image);
 			kernel_sel_free(&k);
 		}
 		free(p);
