@@ -295,7 +295,8 @@ adapt_headers_to_toolchain() {	# headers-dir obj-dir
 fetch_kernel_72() {
 	local abi rel dir ver m
 
-	if [ -f "$BUILD/kernels/$KSERIES_72/.stamp-done" ]; then
+	# the stamp names the pin it was made for: a new pin fetches again
+	if [ "$(cat "$BUILD/kernels/$KSERIES_72/.stamp-done" 2>/dev/null)" = "$KVER_72" ]; then
 		log "kernel $KSERIES_72: $(readlink "$BUILD/kernels/$KSERIES_72") (installed)"
 		return 0
 	fi
@@ -337,7 +338,7 @@ fetch_kernel_72() {
 		touch "$dir/.stamp-kbuild"
 	fi
 	ln -sfn "$rel" "$BUILD/kernels/$KSERIES_72"
-	touch "$dir/.stamp-done"
+	echo "$KVER_72" >"$dir/.stamp-done"
 	log "kernel $KSERIES_72: $dir"
 }
 
