@@ -15,7 +15,7 @@ $(X86)/tests/gen_runs: analysis/tools/gen_runs.c $(ANALYSIS_LIB_OBJS)
 
 # The reader's sources, compiled again with sanitizers (and coverage for libFuzzer)
 FUZZ_SRCS	:= tests/fuzz/fuzz_result.c result/result_read.c result/result.c result/hist.c \
-		   result/summary.c result/meta.c result/json.c \
+		   result/summary.c result/meta.c result/json.c result/metrics.c \
 		   lib/util.c
 FUZZ_CFLAGS	:= -O1 -g -std=gnu11 -D_GNU_SOURCE -I. -DITSPERF_VERSION='"fuzz"' $(WARN) \
 		   -fno-omit-frame-pointer
@@ -24,7 +24,7 @@ FUZZ_LIBS	:= -ljson-c -lgsl -lgslcblas -lm
 # libFuzzer is in clang's runtime package (libclang-rt-14-dev), not always
 # installed: probe for it when building, fall back to the mutation loop
 $(X86)/tests/fuzz_result: $(FUZZ_SRCS) result/result.h result/result_read.h result/hist.h \
-		result/summary.h result/meta.h
+		result/summary.h result/meta.h result/metrics.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)if echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \

@@ -268,27 +268,3 @@ int compare_family(struct comparison **cs, const enum metric_kind *kinds, int n,
 	free(ab);
 	return nr;
 }
-
-/*
- * Without --gate, every latency and throughput metric gates except the
- * diagnostic breakdowns that explain a headline number: the parts of a
- * command's latency other than its total, lock holds broken down by
- * caller and command (more than three levels), and a second collector's
- * copy of a metric ("name:ftrace"). They are compared and shown all the
- * same; --gate GLOB chooses otherwise.
- */
-bool metric_gated_by_default(const char *name)
-{
-	const char *p;
-	int dots = 0;
-
-	if (strchr(name, ':'))
-		return false;
-	if (str_starts(name, "cmd_latency.") && !str_starts(name, "cmd_latency.total."))
-		return false;
-	for (p = name; *p; p++)
-		dots += *p == '.';
-	if (str_starts(name, "lock_hold.") && dots > 3)
-		return false;
-	return true;
-}

@@ -93,7 +93,5 @@ void holm_adjust(const double *p, double *p_adj, int n);
 /* Benjamini-Hochberg step-up: p_adj[i] from p[i], n tests */
 void bh_adjust(const double *p, double *p_adj, int n);
 const char *correction_name(enum correction c);
-/* gated unless told otherwise: not a diagnostic breakdown (see results/README.md) */
-bool metric_gated_by_default(const char *name);
 
 #endif

@@ -42,8 +42,8 @@ static int point_values(const struct run_group *g, const char *sweep, double x, 
 static bool wanted(const struct metric_ref *m, int pass)
 {
 	if (!pass)
-		return !strcmp(m->area, "throughput") || str_starts(m->name, "throughput.");
-	return str_starts(m->name, "cmd_latency.total.");
+		return !strcmp(m->area, "throughput") || metric_is_throughput(m->name);
+	return metric_is(m->name, MF_CMD_LATENCY, "total");
 }
 
 static int max_runs(const struct run_set *s)

@@ -68,38 +68,7 @@ static const char *const part_names[NR_CMD_PARTS] = {
 	[PART_CLEAR_PATH] = "clear_path",
 };
 
-static const char *const part_desc[NR_CMD_PARTS] = {
-	[PART_TOTAL] = "one ITS command, send entry to return (incl. its SYNC/VSYNC)",
-	[PART_QUEUE_WAIT] =
-		"waiting for command queue space: its_allocate_entry() calls inside the "
-		"send (2 with a SYNC)",
-	[PART_LOCKED] = "its->lock held by this command: queue_wait + build_post",
-	[PART_BUILD_POST] = "holding its->lock: builder, flush, SYNC, CWRITER post, unlock "
-			    "(excl. queue wait)",
-	[PART_COMPLETION_WAIT] = "its_wait_for_range_completion(): polling CREADR, lock released",
-	[PART_UNACCOUNTED] = "completion wait return to send return: the split's error",
-	[PART_CLEAR_PATH] = "its_send_clear(): the vPE doorbell CLEAR path, entry to return "
-			    "(its CLEAR command is also counted as type CLEAR)",
-};
-
-static const char *const part_bound[NR_CMD_PARTS] = {
-	[PART_TOTAL] = "fentry/fexit (or kprobe/kretprobe) timestamps, bpf_ktime_get_ns; includes "
-		       "one entry and one exit probe cost",
-	[PART_QUEUE_WAIT] = "sum of its_allocate_entry() entry->return pairs; each includes one "
-			    "probe pair cost",
-	[PART_LOCKED] = "send entry -> its_wait_for_range_completion() entry: over-estimates the "
-			"hold by the raw_spin_lock_irqsave() acquisition (spinning if contended) "
-			"and the unlock; assumes its->lock is dropped right before the wait",
-	[PART_BUILD_POST] = "send entry -> completion-wait entry minus queue_wait: also includes "
-			    "raw_spin_lock_irqsave() acquisition (spinning if contended); assumes "
-			    "its->lock is released right before its_wait_for_range_completion() "
-			    "(one unlock + irqrestore, not separately visible)",
-	[PART_COMPLETION_WAIT] = "its_wait_for_range_completion() entry->return",
-	[PART_UNACCOUNTED] = "total - (queue_wait + build_post + completion_wait): one function "
-			     "return plus one exit probe; parts add up to total within this",
-	[PART_CLEAR_PATH] = "fentry/fexit (or kprobe/kretprobe) timestamps",
-};
-
+/* their meaning and error bound: the metric table (result/metrics.c, cmd_parts) */
 static const char *const counter_names[NR_CMD_COUNTERS] = {
 	[CNT_SENT] = "sent_with_wait",
 	[CNT_NO_WAIT] = "returned_without_wait",
@@ -261,18 +230,23 @@ static void emit_type(struct result_run *r, struct type_stats *t)
 	for (part = 0; part < NR_CMD_PARTS; part++) {
 		if (!t->h[part].count)
 			continue;
-		if (part == PART_CLEAR_PATH)
-			snprintf(name, sizeof(name), "cmd_latency.clear_path");
-		else
-			snprintf(name, sizeof(name), "cmd_latency.%s.%s", part_names[part],
-				 t->type);
+		if (part == PART_CLEAR_PATH) {
+			metric_name(name, sizeof(name), MF_CMD_CLEAR_PATH);
+			d.desc = metric_families[MF_CMD_CLEAR_PATH].desc;
+			d.error_bound = NULL;
+		} else {
+			const struct metric_part *mp =
+				metric_part(MF_CMD_LATENCY, part_names[part]);
+
+			metric_name(name, sizeof(name), MF_CMD_LATENCY, part_names[part], t->type);
+			d.desc = mp ? mp->desc : NULL;
+			d.error_bound = mp ? mp->error_bound : NULL;
+		}
 		d.name = name;
-		d.desc = part_desc[part];
-		d.error_bound = part_bound[part];
 		bpf_emit_hist(r, &d, &t->h[part], CMD_LIN_WIDTH_NS, t->s[part].v, t->s[part].n);
 	}
 	if (t->h[PART_TOTAL].count) {
-		snprintf(name, sizeof(name), "cmd_latency.count.%s", t->type);
+		metric_name(name, sizeof(name), MF_CMD_COUNT, t->type);
 		d.name = name;
 		d.area = "count";
 		d.unit = "events";

@@ -116,7 +116,7 @@ static int hp_emit(struct collector *c, struct result_run *r)
 			continue;
 		lp = probe_find(p->fn[i].probe);
 		calls += h.count;
-		snprintf(name, sizeof(name), "hvc_path.count.%s", p->fn[i].probe);
+		metric_name(name, sizeof(name), MF_HVC_PATH_COUNT, p->fn[i].probe);
 		d.name = name;
 		d.area = "count";
 		d.unit = "events";
@@ -126,7 +126,7 @@ static int hp_emit(struct collector *c, struct result_run *r)
 		bpf_emit_value(r, &d, (double)h.count);
 		if (!h.count)
 			continue;
-		snprintf(name, sizeof(name), "hvc_path.%s", p->fn[i].probe);
+		metric_name(name, sizeof(name), MF_HVC_PATH, p->fn[i].probe);
 		d.area = "hvc_path";
 		d.unit = "ns";
 		d.kind = METRIC_LATENCY;

@@ -188,15 +188,15 @@ static void on_hist(const void *key, const struct bpf_hist *h, void *ctx)
 		snprintf(type, sizeof(type), "%s", its_cmd_name_at(p->ks, k->builder));
 		out_add(p, "lock_hold.its_node", "its->lock hold in the send path, every ITS",
 			send_bound, h);
-		snprintf(name, sizeof(name), "lock_hold.its_node.%s", its);
+		metric_name(name, sizeof(name), MF_LOCK_NODE, its);
 		out_add(p, name, send_desc, send_bound, h);
-		snprintf(name, sizeof(name), "lock_hold.its_node.%s.%s.%s", its, caller, type);
+		metric_name(name, sizeof(name), MF_LOCK_NODE_CMD, its, caller, type);
 		out_add(p, name, "its->lock hold by code path (caller) and command type",
 			send_bound, h);
 		break;
 	case LH_CONTENTION:
 		its_name(k->id, its, sizeof(its));
-		snprintf(name, sizeof(name), "lock_hold.contention.%s", its);
+		metric_name(name, sizeof(name), MF_LOCK_CONTENTION, its);
 		out_add(p, name, "waiting to acquire the lock (lock:contention_begin -> end)",
 			"tracepoint timestamps around the slow path; uncontended acquisitions "
 			"do not appear",

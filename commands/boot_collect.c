@@ -315,7 +315,7 @@ static void emit_window(struct writer *w, const struct boot_result *res, const c
 							      "entry/return pair in the trace)"));
 		return;
 	}
-	snprintf(name, sizeof(name), "deprivilege.%s", wsym);
+	metric_name(name, sizeof(name), MF_DEPRIVILEGE, wsym);
 	if (!strcmp(wsym, "finalize_pkvm"))
 		snprintf(desc, sizeof(desc),
 			 "the whole deprivilege step: finalize_pkvm entry -> "
@@ -352,10 +352,12 @@ static void emit_per_cpu(struct writer *w, const struct boot_result *res, struct
 	for (i = 0; i < n; i++) {
 		bool ipi = fin[i].entry_flags & 0x08;
 		struct json_object *o = json_object_new_object();
+		char span[48];
 		char name[64];
 		char desc[256];
 
-		snprintf(name, sizeof(name), "deprivilege.prot_finalize.cpu%d", fin[i].cpu);
+		snprintf(span, sizeof(span), "prot_finalize.cpu%d", fin[i].cpu);
+		metric_name(name, sizeof(name), MF_DEPRIVILEGE, span);
 		snprintf(desc, sizeof(desc),
 			 "CPU %d's _kvm_host_prot_finalize (the __pkvm_prot_finalize hvc) entry -> "
 			 "return, %s",
@@ -381,6 +383,7 @@ static void emit_initcall(struct writer *w, const struct collect *c, const struc
 			  const struct ksyms *ks, struct json_object *sec)
 {
 	const struct boot_initcall *best = NULL;
+	char span[160];
 	char fn[128];
 	char name[192];
 	char desc[384];
@@ -403,7 +406,8 @@ static void emit_initcall(struct writer *w, const struct collect *c, const struc
 	}
 	sym_name(ks, best->func, fn, sizeof(fn));
 	fn[strcspn(fn, ".")] = '\0';
-	snprintf(name, sizeof(name), "deprivilege.initcall.%s", fn);
+	snprintf(span, sizeof(span), "initcall.%s", fn);
+	metric_name(name, sizeof(name), MF_DEPRIVILEGE, span);
 	snprintf(desc, sizeof(desc),
 		 "initcall %s: initcall_start -> initcall_finish tracepoints (no kprobe): an "
 		 "independent measure of the span holding the window",
@@ -462,7 +466,7 @@ static void emit_series(struct writer *w, const struct boot_result *res, struct 
 		if (sp->kind != BOOT_STAGING_COPY || sp->start < res->start->start ||
 		    sp->end > res->end->end)
 			continue;
-		snprintf(name, sizeof(name), "lock_hold.its_node.its%d.deprivilege", nits++);
+		metric_name(name, sizeof(name), MF_LOCK_NODE_DEPRIV, nits++);
 		put(w, name, "lock_hold", sp->end - sp->start,
 		    "one ITS's staging copy (n-th call, one per ITS) entry -> return: that ITS's "
 		    "lock is held across it (lower bound of its lock span)",

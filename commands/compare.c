@@ -356,10 +356,11 @@ static int email_row_cmp(const void *a, const void *b)
  */
 static bool email_row_wanted(const struct compare_opts *o, const struct row *r)
 {
+	const struct metric_family *f = metric_family_of(r->m->name);
+
 	if (o->email_all)
 		return true;
-	if (r->m->kind == METRIC_COUNT || str_starts(r->m->name, "count.") ||
-	    strstr(r->m->name, ".count."))
+	if (r->m->kind == METRIC_COUNT || (f && f->kind == METRIC_COUNT))
 		return false;
 	return metric_gated_by_default(r->m->name);
 }

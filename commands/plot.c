@@ -576,10 +576,10 @@ static void plot_axis(struct plot_ctx *c, const struct metric_ref *refs, int nr,
 			continue;
 		if (!sweep) {
 			/* the throughput view: rates and per-command latency */
-			if (str_starts(m->name, "throughput.") || !strcmp(m->area, "throughput"))
+			if (metric_is_throughput(m->name) || !strcmp(m->area, "throughput"))
 				base = file_name("throughput-vs-rate.%s",
 						 metric_short_name(m->name));
-			else if (str_starts(m->name, "cmd_latency.total."))
+			else if (metric_is(m->name, MF_CMD_LATENCY, "total"))
 				base = file_name("latency-vs-rate.%s", m->name);
 			else
 				continue;

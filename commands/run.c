@@ -520,7 +520,7 @@ static void add_bench_metrics(struct result_run *r, const char *workload,
 
 	for (i = 0; i < br->nr_metrics; i++) {
 		const struct bench_metric *m = &br->metrics[i];
-		char *name = xasprintf("%s.%s.%s", hvc ? "hvc" : "bench", workload, m->name);
+		char name[256];
 		struct metric_desc d = {
 			.name = name,
 			.area = hvc ? "hvc_path" : workload,
@@ -531,11 +531,12 @@ static void add_bench_metrics(struct result_run *r, const char *workload,
 			.error_bound = "userspace CNTVCT_EL0/CLOCK_MONOTONIC around each operation",
 		};
 
+		metric_name(name, sizeof(name), hvc ? MF_HVC_WORKLOAD : MF_BENCH, workload,
+			    m->name);
 		result_add_metric(r, &d, &m->hist, m->samples, m->nr_samples);
-		free(name);
 	}
 	if (br->duration_s > 0 && br->ops) {
-		char *name = xasprintf("throughput.%s", workload);
+		char name[256];
 		struct metric_desc d = {
 			.name = name,
 			.area = "throughput",
@@ -545,11 +546,11 @@ static void add_bench_metrics(struct result_run *r, const char *workload,
 			.desc = "operations completed per second, by the workload's own count",
 		};
 
+		metric_name(name, sizeof(name), MF_THROUGHPUT, workload);
 		result_add_value(r, &d, br->ops / br->duration_s);
-		free(name);
 	}
 	if (br->duration_s > 0 && run_commands(br)) {
-		char *name = xasprintf("throughput.commands.%s", workload);
+		char name[256];
 		struct metric_desc d = {
 			.name = name,
 			.area = "throughput",
@@ -560,8 +561,8 @@ static void add_bench_metrics(struct result_run *r, const char *workload,
 				"workload's own count",
 		};
 
+		metric_name(name, sizeof(name), MF_THROUGHPUT_CMDS, workload);
 		result_add_value(r, &d, run_commands(br) / br->duration_s);
-		free(name);
 	}
 }
 

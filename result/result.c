@@ -43,32 +43,6 @@ struct result_run {
 	bool files_dir;
 };
 
-const char *metric_kind_name(enum metric_kind k)
-{
-	switch (k) {
-	case METRIC_LATENCY:
-		return "latency";
-	case METRIC_THROUGHPUT:
-		return "throughput";
-	case METRIC_COUNT:
-		return "count";
-	}
-	return "?";
-}
-
-const char *metric_kind_direction(enum metric_kind k)
-{
-	switch (k) {
-	case METRIC_LATENCY:
-		return "lower";
-	case METRIC_THROUGHPUT:
-		return "higher";
-	case METRIC_COUNT:
-		return "none";
-	}
-	return "none";
-}
-
 bool result_metric_name_valid(const char *name)
 {
 	size_t len;
@@ -349,23 +323,26 @@ static int check_desc(struct result_run *r, const struct metric_desc *d)
 }
 
 /*
- * Metric names are unique in a run. Two collectors measuring the same
- * thing (cmd_latency.total.MOVI from bpf and from ftrace) both keep their
- * numbers: the first writer has the plain name, a later one from another
- * source gets "NAME:SOURCE" (itsperf run and record start the bpf
- * collectors before ftrace, so the plain name is BPF's). The same source
- * writing a name twice is a bug and is refused by check_desc().
+ * The name a value is stored under: the metric table's (metric_stored_name():
+ * a family's secondary collector always gets "NAME:SOURCE", whatever the
+ * start order); for a name of no family, a second source of an already
+ * written name also gets "NAME:SOURCE". The same source writing a name
+ * twice is a bug and is refused by check_desc().
  */
 static const struct metric_desc *disambiguate(struct result_run *r, const struct metric_desc *d,
 					      struct metric_desc *tmp, char *buf, size_t len)
 {
 	struct json_object *prev;
+	const char *name;
 
-	if (!r || !d || !d->name || !d->source || !*d->source ||
-	    !json_object_object_get_ex(r->names, d->name, &prev) ||
-	    !strcmp(json_object_get_string(prev), d->source))
+	if (!r || !d || !d->name || !d->source || !*d->source)
 		return d;
-	snprintf(buf, len, "%s:%s", d->name, d->source);
+	name = metric_stored_name(d, buf, len);
+	if (name == d->name && (!json_object_object_get_ex(r->names, d->name, &prev) ||
+				!strcmp(json_object_get_string(prev), d->source)))
+		return d;
+	if (name == d->name)
+		snprintf(buf, len, "%s:%s", d->name, d->source);
 	*tmp = *d;
 	tmp->name = buf;
 	return tmp;

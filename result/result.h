@@ -19,27 +19,11 @@
 
 #include "result/hist.h"
 #include "result/meta.h"
+#include "result/metrics.h"
 
 struct json_object;
 
 #define RESULT_FORMAT_VERSION 1
-
-enum metric_kind {
-	METRIC_LATENCY,	   /* a duration distribution, lower is better */
-	METRIC_THROUGHPUT, /* a rate, higher is better */
-	METRIC_COUNT,	   /* an event count, no better direction */
-};
-
-struct metric_desc {
-	const char *name; /* "cmd_latency.total.MOVI", "lock_hold.its_lock" */
-	const char
-		*area; /* cmd_latency, lock_hold, hvc_path, deprivilege_window, throughput, ... */
-	const char *unit; /* "ns", "cmd/s", "events" */
-	enum metric_kind kind;
-	const char *source; /* "bpf", "ftrace", "bench", "boot" */
-	const char *desc;
-	const char *error_bound; /* measuring method and its error bound, or NULL */
-};
 
 struct result_run;
 
@@ -70,7 +54,5 @@ int run_meta_set_sweep(struct run_meta *m, const char *name, double value);
 bool result_metric_name_valid(const char *name);
 /* already added to this run (a second collector measuring the same thing adds "name:source") */
 bool result_has_metric(const struct result_run *r, const char *name);
-const char *metric_kind_name(enum metric_kind k);      /* "latency", "throughput", "count" */
-const char *metric_kind_direction(enum metric_kind k); /* "lower", "higher", "none" */
 
 #endif

@@ -671,13 +671,9 @@ static const char *part_desc(enum fp_part p)
 
 static const char *area_of_metric(const char *name)
 {
-	if (str_starts(name, "cmd_latency."))
-		return "cmd_latency";
-	if (str_starts(name, "hvc."))
-		return "hvc_path";
-	if (str_starts(name, "deprivilege."))
-		return "deprivilege_window";
-	return "irq_path";
+	const struct metric_family *f = metric_family_of(name);
+
+	return f ? f->area : "irq_path";
 }
 
 /*
@@ -774,7 +770,7 @@ static void emit_counts(struct ftrace_priv *priv, struct result_run *r, struct j
 						 "(no hist triggers)",
 		};
 
-		snprintf(name, sizeof(name), "count.cmd.%s", cmd);
+		metric_name(name, sizeof(name), MF_CMD_COUNT, cmd);
 		add_metric(r, &d, NULL, NULL, 0, (double)json_object_get_int64(val));
 	}
 }
@@ -821,7 +817,7 @@ static struct json_object *crosscheck_json(struct ftrace_priv *priv)
 			char name[128];
 
 			snprintf(cmd, sizeof(cmd), "%s", its_cmd_name_of_builder(e->key[0]));
-			snprintf(name, sizeof(name), "cmd_latency.total.%s", cmd);
+			metric_name(name, sizeof(name), MF_CMD_LATENCY, "total", cmd);
 			s = fp_find(&priv->pr, name);
 			json_object_object_add(c, "hist_count", json_object_new_int64(e->hitcount));
 			json_object_object_add(c, "hist_lat_sum_ns",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "result/metrics.h"
 #include "trace/ftrace_pair.h"
 
 #define FP_MAX_DEPTH 16
@@ -169,7 +170,7 @@ static const int *cmd_series(struct pairer *p, uint64_t builder)
 	for (i = 0; i < FP_NR_CMD_PARTS; i++) {
 		char name[128];
 
-		snprintf(name, sizeof(name), "cmd_latency.%s.%s", parts[i], cmd);
+		metric_name(name, sizeof(name), MF_CMD_LATENCY, parts[i], cmd);
 		c->series[i] = series_get(p->res, name, cmd, (enum fp_part)i);
 	}
 	return c->series;

@@ -603,7 +603,7 @@ int hyp_session_stop(struct hyp_session *s, struct result_run *r)
 		struct hist h;
 		size_t k;
 
-		snprintf(name, sizeof(name), "hvc.el2.%s", e->key);
+		metric_name(name, sizeof(name), MF_HVC_EL2, e->key);
 		hist_init(&h, HIST_LOG2, 64, 0);
 		for (k = 0; k < e->nr_samples; k++)
 			hist_add(&h, e->samples[k]);
