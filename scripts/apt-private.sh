@@ -26,7 +26,13 @@ apt_private() {
 	local opts
 
 	case $1 in
-	show|madison|policy|search|showpkg|depends) apt_private_cache "$@"; return ;;
+	show)
+		# apt-cache show PKG=VERSION succeeds, silently, for a version not there
+		opts=$(apt_private_cache "$@") || return
+		[ -n "$opts" ] || return 100
+		printf '%s\n' "$opts"
+		return ;;
+	madison|policy|search|showpkg|depends) apt_private_cache "$@"; return ;;
 	esac
 	mapfile -t opts < <(apt_private_opts)
 	apt-get "${opts[@]}" "$@"
