@@ -52,9 +52,41 @@ static const struct {
 	{ "Failed to enable event", offsetof(struct khealth_findings, trace_setup) },
 };
 
+/*
+ * The reference kernels' EL2 mediation (kernel/README.md, "The series
+ * patches") logs "itsref: EL2 rejected N ITS commands, refused M register
+ * writes, committed C": N and M are cumulative since the takeover, so the
+ * run's own rejections are the growth between the first and the last line
+ * the run saw (a line at the run's start gives the baseline).
+ */
+static bool scan_itsref_stats(struct khealth_findings *f, const char *line)
+{
+	const char *p = strstr(line, "itsref: EL2 rejected ");
+	unsigned long long rej;
+	unsigned long long ref;
+
+	if (!p ||
+	    sscanf(p, "itsref: EL2 rejected %llu ITS commands, refused %llu", &rej, &ref) != 2)
+		return false;
+	if (!f->el2_stats_seen) {
+		f->el2_rejected_base = rej;
+		f->el2_refused_base = ref;
+		f->el2_stats_seen = true;
+	}
+	f->el2_rejected = rej - f->el2_rejected_base;
+	f->el2_refused = ref - f->el2_refused_base;
+	return true;
+}
+
 void khealth_scan_line(struct khealth_findings *f, const char *line)
 {
 	size_t i;
+
+	if (scan_itsref_stats(f, line)) {
+		if ((f->el2_rejected || f->el2_refused) && f->nr_lines < KHEALTH_MAX_LINES)
+			f->lines[f->nr_lines++] = xstrdup(line);
+		return;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(patterns); i++) {
 		if (!strstr(line, patterns[i].needle))
@@ -74,7 +106,8 @@ void khealth_scan_line(struct khealth_findings *f, const char *line)
 int khealth_problems(const struct khealth_findings *f)
 {
 	return f->its_queue_timeout + f->its_queue_not_draining + f->warn + f->bug + f->lockup +
-	       f->rcu_stall + f->hung_task + f->trace_setup;
+	       f->rcu_stall + f->hung_task + f->trace_setup + (f->el2_rejected > 0) +
+	       (f->el2_refused > 0);
 }
 
 struct json_object *khealth_json(const struct khealth_findings *f)
@@ -93,6 +126,12 @@ struct json_object *khealth_json(const struct khealth_findings *f)
 	json_object_object_add(o, "rcu_stall", json_object_new_int(f->rcu_stall));
 	json_object_object_add(o, "hung_task", json_object_new_int(f->hung_task));
 	json_object_object_add(o, "trace_setup_errors", json_object_new_int(f->trace_setup));
+	if (f->el2_stats_seen) {
+		json_object_object_add(o, "el2_rejected_commands",
+				       json_object_new_int64(f->el2_rejected));
+		json_object_object_add(o, "el2_refused_writes",
+				       json_object_new_int64(f->el2_refused));
+	}
 	for (i = 0; i < f->nr_lines; i++)
 		json_object_array_add(w, json_object_new_string(f->lines[i]));
 	json_object_object_add(o, "warnings", w);
@@ -140,6 +179,19 @@ static int parse_kmsg(const char *rec, uint64_t *seq, uint64_t *usec, const char
 	return 0;
 }
 
+/*
+ * Reading the reference kernels' debugfs el2_stats makes them log the
+ * cumulative "itsref: EL2 rejected ..." line: read at begin (after the
+ * log position is taken) and before the log is read at end, so that the
+ * run's log holds a baseline and a final line. Absent elsewhere: no-op.
+ */
+#define ITSREF_EL2_STATS "/sys/kernel/debug/itsref/el2_stats"
+
+static void log_itsref_stats(void)
+{
+	free(read_file(ITSREF_EL2_STATS, NULL));
+}
+
 static struct khealth *begin(bool from_boot)
 {
 	struct khealth *h = xcalloc(1, sizeof(*h));
@@ -170,7 +222,10 @@ static struct khealth *begin(bool from_boot)
 
 struct khealth *khealth_begin(void)
 {
-	return begin(false);
+	struct khealth *h = begin(false);
+
+	log_itsref_stats();
+	return h;
 }
 
 struct khealth *khealth_begin_boot(void)
@@ -288,6 +343,7 @@ int khealth_end(struct khealth *h, struct result_run *r)
 	long taint = read_taint();
 	int ret;
 
+	log_itsref_stats();
 	if (h->fd >= 0)
 		ret = read_kmsg(h, &log, &f, &lost);
 	else

@@ -4,7 +4,9 @@
  * saved with it (files/dmesg.txt), and what a reviewer must not miss is
  * flagged in its "health" section: ITS errors ("ITS queue timeout", "ITS
  * queue not draining"), WARN, BUG/Oops, soft/hard lockups, RCU stalls,
- * hung tasks, boot-time trace setup errors ("Failed to add event"), and a
+ * hung tasks, boot-time trace setup errors ("Failed to add event"), ITS
+ * commands or register writes the reference kernels' EL2 rejected during
+ * the run ("itsref: EL2 rejected N ITS commands, refused M ..."), and a
  * taint that appeared during the run.
  *
  *   struct khealth *h = khealth_begin();
@@ -32,7 +34,13 @@ struct khealth_findings {
 	int rcu_stall;
 	int hung_task;
 	int trace_setup; /* "Failed to add event" and friends */
-	int nr_lines;	 /* flagged lines kept (at most KHEALTH_MAX_LINES) */
+	/* the reference kernels' "itsref: EL2 rejected N ..." lines: growth in the run */
+	bool el2_stats_seen;
+	uint64_t el2_rejected_base;
+	uint64_t el2_refused_base;
+	uint64_t el2_rejected; /* ITS commands EL2 rejected during the run */
+	uint64_t el2_refused;  /* GITS_CTLR/CBASER/BASER writes EL2 refused */
+	int nr_lines;	       /* flagged lines kept (at most KHEALTH_MAX_LINES) */
 	char *lines[KHEALTH_MAX_LINES];
 	int dropped_lines;
 };

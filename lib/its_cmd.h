@@ -47,6 +47,8 @@ enum its_cmd_type {
 
 /* "MOVI" */
 const char *its_cmd_name(enum its_cmd_type t);
+/* the architectural opcode (byte 0 of a command) -> type; -1 if unknown */
+int its_cmd_from_opcode(unsigned int opcode);
 /* "MOVI" or "movi" -> ITS_CMD_MOVI; -1 if unknown */
 int its_cmd_parse(const char *name);
 /*

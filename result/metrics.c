@@ -33,6 +33,12 @@ static const struct metric_part cmd_parts[] = {
 	  false },
 	{ "completion_wait", "its_wait_for_range_completion(): polling CREADR, lock released",
 	  "its_wait_for_range_completion() entry->return", false },
+	{ "el2",
+	  "the series' EL2 commit: trapped GITS_CWRITER write -> eret to the host, validating and "
+	  "copying the staged commands (hyp_enter -> hyp_exit around its_commit)",
+	  "hypervisor trace remote (trace/hyp_remote.c): microsecond text timestamps, +-1 us; "
+	  "under QEMU icount an exception to EL2 costs about one instruction",
+	  false },
 	{ "unaccounted", "completion wait return to send return: the split's error",
 	  "total - (queue_wait + build_post + completion_wait): one function return plus one exit "
 	  "probe; parts add up to total within this",
@@ -69,8 +75,8 @@ const struct metric_family metric_families[NR_METRIC_FAMILIES] = {
 			     "cmd_latency",
 			     "ns",
 			     METRIC_LATENCY,
-			     "bpf,ftrace",
-			     "bpf",
+			     "bpf,ftrace,hyp",
+			     "bpf,hyp",
 			     true,
 			     "one ITS command by type; <part> below",
 			     cmd_parts },
@@ -160,15 +166,16 @@ const struct metric_family metric_families[NR_METRIC_FAMILIES] = {
 			  "host function around the inline hvc, entry to return (" BPF_PAIR ")" },
 	[MF_HVC_EL2] = { "hvc.el2.<event>",
 			 "hvc.el2.%s",
-			 { "hvc.el2.*" },
+			 { "hvc.el2.*", "hvc.el2.*.*" },
 			 "hvc_path",
 			 "ns",
 			 METRIC_LATENCY,
-			 "ftrace",
-			 "ftrace",
+			 "hyp",
+			 "hyp",
 			 true,
-			 "time at EL2 per hyp_enter -> hyp_exit from hypervisor tracing, by hypercall or "
-			 "trapped access" },
+			 "time at EL2 per hyp_enter -> hyp_exit from the hypervisor trace remote, keyed by "
+			 "the enter reason (hvc, host_abort, guest_exit, ...) or the series' event inside "
+			 "(its_mmio.<reg>, its_commit.<CMD>)" },
 	[MF_HVC_WORKLOAD] = { "hvc.<workload>.<op>",
 			      "hvc.%s.%s",
 			      { "hvc.*.*" },

@@ -19,6 +19,7 @@
 
 #include "result/result.h"
 #include "lib/util.h"
+#include "lib/its_cmd.h"
 #include "trace/hyp_events.h"
 
 #define HYP_MAX_CPUS 1024
@@ -32,6 +33,7 @@ static const char default_header_page[] =
 
 struct hyp_cpu_state {
 	bool in_el2;
+	bool commit; /* an its_commit named this EL2 visit */
 	uint64_t enter_ts;
 	char key[48];
 };
@@ -281,6 +283,17 @@ static void attr_add(struct hyp_attr *a, const char *key, uint64_t ns)
 /*
  * The events that matter, by name; fields looked up by name through the
  * event's format (a field missing from a revision's format is just absent).
+ *
+ *   hyp_enter reason=   what brought the CPU to EL2 (7.2: hvc, smc, sys,
+ *                       psci, host_abort, guest_exit): the default key
+ *   its_mmio offset=    a host access to the ITS control frame, trapped
+ *                       and emulated at EL2 (the series): "its_mmio.<reg>"
+ *   its_commit first_op=  EL2 validated and committed staged commands on a
+ *                       trapped GITS_CWRITER write: "its_commit.<CMD>", CMD
+ *                       the first command of the commit (the driver posts
+ *                       one command and its SYNC per write)
+ *   its_cmd opcode= rejected=   one committed command: counted per type
+ *   host_hcall id=, host_smc id=, host_mem_abort addr=   older layouts
  */
 struct hyp_ev {
 	const char *name;
@@ -288,7 +301,58 @@ struct hyp_ev {
 	uint64_t id;
 	bool has_addr;
 	uint64_t addr;
+	bool has_offset;
+	uint64_t offset;
+	bool has_op;
+	uint64_t op; /* its_commit first_op, its_cmd opcode */
+	uint64_t rejected;
+	char reason[24];
 };
+
+/* 7.2's enum hyp_enter_exit_reason, for binary records (text has the name) */
+static const char *const hyp_reasons[] = {
+	"smc", "hvc", "sys", "psci", "host_abort", "guest_exit", "eret_host", "eret_guest",
+};
+
+const char *hyp_reason_name(unsigned int reason)
+{
+	return reason < ARRAY_SIZE(hyp_reasons) ? hyp_reasons[reason] : "unknown";
+}
+
+/* GITS_* register at an offset of the ITS control frame */
+const char *hyp_its_reg_name(uint64_t off)
+{
+	if (off >= 0x100 && off < 0x140)
+		return "baser";
+	switch (off & ~7ull) {
+	case 0x00:
+		return "ctlr";
+	case 0x08:
+		return "typer";
+	case 0x80:
+		return "cbaser";
+	case 0x88:
+		return "cwriter";
+	case 0x90:
+		return "creadr";
+	}
+	return (off & ~3ull) == 0x04 ? "iidr" : "other";
+}
+
+static void key_its(struct hyp_cpu_state *st, const struct hyp_ev *ev)
+{
+	int t;
+
+	if (!strcmp(ev->name, "its_commit")) {
+		t = ev->has_op ? its_cmd_from_opcode(ev->op) : -1;
+		snprintf(st->key, sizeof(st->key), "its_commit.%s",
+			 t >= 0 ? its_cmd_name(t) : "OTHER");
+		st->commit = true;
+	} else if (!strcmp(ev->name, "its_mmio") && !st->commit) {
+		snprintf(st->key, sizeof(st->key), "its_mmio.%s",
+			 ev->has_offset ? hyp_its_reg_name(ev->offset) : "other");
+	}
+}
 
 static void on_event(struct hyp_attr *a, int cpu, uint64_t ts, const struct hyp_ev *ev)
 {
@@ -302,7 +366,8 @@ static void on_event(struct hyp_attr *a, int cpu, uint64_t ts, const struct hyp_
 			a->unmatched++;
 		st->in_el2 = true;
 		st->enter_ts = ts;
-		st->key[0] = '\0';
+		st->commit = false;
+		snprintf(st->key, sizeof(st->key), "%s", ev->reason);
 	} else if (!strcmp(ev->name, "hyp_exit")) {
 		if (!st->in_el2) {
 			a->unmatched++;
@@ -311,6 +376,15 @@ static void on_event(struct hyp_attr *a, int cpu, uint64_t ts, const struct hyp_
 		attr_add(a, st->key[0] ? st->key : "unattributed",
 			 ts >= st->enter_ts ? ts - st->enter_ts : 0);
 		st->in_el2 = false;
+	} else if (!strcmp(ev->name, "its_cmd")) {
+		int t = ev->has_op ? its_cmd_from_opcode(ev->op) : -1;
+
+		a->its_cmds[t >= 0 ? t : NR_ITS_CMDS]++;
+		a->its_rejected += ev->rejected != 0;
+	} else if (!strncmp(ev->name, "its_", 4)) {
+		key_its(st, ev);
+		if (!strcmp(ev->name, "its_commit"))
+			a->its_commits++;
 	} else if (!strcmp(ev->name, "host_hcall") && ev->has_id) {
 		snprintf(st->key, sizeof(st->key), "hcall_0x%llx", (unsigned long long)ev->id);
 	} else if (!strcmp(ev->name, "host_smc") && ev->has_id) {
@@ -347,6 +421,7 @@ int hyp_parse_page(struct hyp_parser *p, struct hyp_attr *a, int cpu, void *page
 		struct tep_record rec = { 0 };
 		struct tep_event *ev;
 		struct hyp_ev h = { 0 };
+		uint64_t reason;
 
 		rec.ts = ts;
 		rec.data = data;
@@ -360,9 +435,53 @@ int hyp_parse_page(struct hyp_parser *p, struct hyp_attr *a, int cpu, void *page
 		h.name = ev->name;
 		h.has_id = field_u64(ev, data, "id", &h.id);
 		h.has_addr = field_u64(ev, data, "addr", &h.addr);
+		h.has_offset = field_u64(ev, data, "offset", &h.offset);
+		h.has_op = field_u64(ev, data, "first_op", &h.op) ||
+			   field_u64(ev, data, "opcode", &h.op);
+		field_u64(ev, data, "rejected", &h.rejected);
+		if (field_u64(ev, data, "reason", &reason))
+			snprintf(h.reason, sizeof(h.reason), "%s", hyp_reason_name(reason));
 		on_event(a, cpu, ts, &h);
 	}
 	return 0;
+}
+
+static void text_field(struct hyp_ev *h, const char *key, const char *val)
+{
+	if (!strcmp(key, "id")) {
+		h->has_id = true;
+		h->id = strtoull(val, NULL, 0);
+	} else if (!strcmp(key, "addr")) {
+		h->has_addr = true;
+		h->addr = strtoull(val, NULL, 0);
+	} else if (!strcmp(key, "offset")) {
+		h->has_offset = true;
+		h->offset = strtoull(val, NULL, 0);
+	} else if (!strcmp(key, "first_op") || !strcmp(key, "opcode")) {
+		h->has_op = true;
+		h->op = strtoull(val, NULL, 0);
+	} else if (!strcmp(key, "rejected")) {
+		h->rejected = strtoull(val, NULL, 0);
+	} else if (!strcmp(key, "reason")) {
+		/* a name in the text ("hvc"), a number in older formats */
+		if (isdigit((unsigned char)*val))
+			snprintf(h->reason, sizeof(h->reason), "%s",
+				 hyp_reason_name(strtoul(val, NULL, 0)));
+		else
+			sscanf(val, "%23[a-z_]", h->reason);
+	}
+}
+
+/* "CPU:1 [LOST 42 EVENTS]": the remote's ring buffer overflowed */
+static bool lost_line(struct hyp_attr *a, const char *line)
+{
+	unsigned long long n;
+	int cpu;
+
+	if (sscanf(line, "CPU:%d [LOST %llu EVENTS]", &cpu, &n) != 2)
+		return false;
+	a->lost += n;
+	return true;
 }
 
 /*
@@ -415,6 +534,8 @@ int hyp_parse_line(struct hyp_parser *p, struct hyp_attr *a, const char *line)
 	size_t n;
 	int cpu;
 
+	if (lost_line(a, line))
+		return 0;
 	if (!br || sscanf(br, "[%d]", &cpu) != 1)
 		return -1;
 	/* the timestamp is the first "N.N:" after the CPU */
@@ -446,202 +567,8 @@ int hyp_parse_line(struct hyp_parser *p, struct hyp_attr *a, const char *line)
 		key[kl] = '\0';
 		if (!tep_find_field(ev, key))
 			continue;
-		if (!strcmp(key, "id")) {
-			h.has_id = true;
-			h.id = strtoull(q + 1, NULL, 0);
-		} else if (!strcmp(key, "addr")) {
-			h.has_addr = true;
-			h.addr = strtoull(q + 1, NULL, 0);
-		}
+		text_field(&h, key, q + 1);
 	}
 	on_event(a, cpu, ts, &h);
 	return 0;
-}
-
-/* ---- runtime session ---- */
-
-struct hyp_session {
-	struct hyp_trace_info info;
-	struct hyp_parser *parser;
-	char **enabled; /* enable files we turned on */
-	int nr_enabled;
-	bool tracing_was_on;
-};
-
-static int write_str(const char *path, const char *s)
-{
-	return write_file_str(path, s);
-}
-
-static char *read_trimmed(const char *path)
-{
-	char *s = read_file(path, NULL);
-
-	if (s)
-		strim(s);
-	return s;
-}
-
-struct hyp_session *hyp_session_start(const char **why)
-{
-	static const char *const wanted[] = { "hyp_enter", "hyp_exit", "host_hcall", "host_smc",
-					      "host_mem_abort" };
-	struct hyp_session *s = xcalloc(1, sizeof(*s));
-	char *on;
-	size_t i;
-
-	if (hyp_trace_detect(NULL, &s->info)) {
-		*why = "no pKVM hypervisor tracing on this kernel";
-		free(s);
-		return NULL;
-	}
-	s->parser = hyp_parser_from_remote(&s->info);
-	if (!s->parser) {
-		*why = "cannot read the hypervisor events' formats";
-		free(s);
-		return NULL;
-	}
-	for (i = 0; i < ARRAY_SIZE(wanted); i++) {
-		char *en =
-			xasprintf("%s/events/%s/%s/enable", s->info.dir, s->info.system, wanted[i]);
-		char *cur = read_trimmed(en);
-
-		if (cur && strcmp(cur, "1") && !write_str(en, "1")) {
-			s->enabled = xrealloc(s->enabled, (s->nr_enabled + 1) * sizeof(char *));
-			s->enabled[s->nr_enabled++] = en;
-			en = NULL;
-		}
-		free(cur);
-		free(en);
-	}
-	on = xasprintf("%s/tracing_on", s->info.dir);
-	{
-		char *cur = read_trimmed(on);
-
-		s->tracing_was_on = cur && !strcmp(cur, "1");
-		free(cur);
-	}
-	if (write_str(on, "1")) {
-		*why = "cannot turn the hypervisor's tracing on";
-		free(on);
-		hyp_session_free(s);
-		return NULL;
-	}
-	free(on);
-	return s;
-}
-
-static void read_raw(struct hyp_session *s, struct hyp_attr *a)
-{
-	long page = getpagesize();
-	void *buf = xmalloc(page);
-	int cpu;
-
-	for (cpu = 0; cpu < HYP_MAX_CPUS; cpu++) {
-		char *path = xasprintf("%s/per_cpu/cpu%d/trace_pipe_raw", s->info.dir, cpu);
-		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		ssize_t r;
-
-		free(path);
-		if (fd < 0)
-			break;
-		while ((r = read(fd, buf, page)) > 0)
-			hyp_parse_page(s->parser, a, cpu, buf, r);
-		close(fd);
-	}
-	free(buf);
-}
-
-static void read_text(struct hyp_session *s, struct hyp_attr *a)
-{
-	char *path = xasprintf("%s/trace", s->info.dir);
-	char *text = read_file(path, NULL);
-	char *save = NULL;
-	char *line;
-
-	free(path);
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (line[0] != '#')
-			hyp_parse_line(s->parser, a, line);
-	free(text);
-}
-
-int hyp_session_stop(struct hyp_session *s, struct result_run *r)
-{
-	struct json_object *sec = json_object_new_object();
-	struct json_object *keys = json_object_new_object();
-	struct json_object *w;
-	struct hyp_attr a;
-	char *on;
-	int i;
-
-	on = xasprintf("%s/tracing_on", s->info.dir);
-	if (!s->tracing_was_on)
-		write_str(on, "0");
-	free(on);
-	hyp_attr_init(&a);
-	if (s->info.raw)
-		read_raw(s, &a);
-	else
-		read_text(s, &a);
-	for (i = 0; i < a.nr; i++) {
-		const struct hyp_attr_entry *e = &a.e[i];
-		char name[96];
-		struct metric_desc d = {
-			.name = name,
-			.area = "hvc_path",
-			.unit = "ns",
-			.kind = METRIC_LATENCY,
-			.source = "ftrace",
-			.desc = "time at EL2 per hyp_enter -> hyp_exit, attributed to the "
-				"hypercall / trapped access seen in between",
-			.error_bound = "hypervisor ring-buffer timestamps (boot clock); "
-				       "text buffers have 1 us resolution",
-		};
-		struct json_object *o = json_object_new_object();
-		struct hist h;
-		size_t k;
-
-		metric_name(name, sizeof(name), MF_HVC_EL2, e->key);
-		hist_init(&h, HIST_LOG2, 64, 0);
-		for (k = 0; k < e->nr_samples; k++)
-			hist_add(&h, e->samples[k]);
-		if (r)
-			result_add_metric(r, &d, &h, NULL, 0);
-		hist_free(&h);
-		json_object_object_add(o, "count", json_object_new_int64(e->count));
-		json_object_object_add(o, "total_ns", json_object_new_int64(e->total_ns));
-		json_object_object_add(keys, e->key, o);
-	}
-	json_object_object_add(sec, "source", json_object_new_string(s->info.dir));
-	json_object_object_add(sec, "records", json_object_new_int64(a.records));
-	json_object_object_add(sec, "unmatched", json_object_new_int64(a.unmatched));
-	json_object_object_add(sec, "lost", json_object_new_int64(a.lost));
-	json_object_object_add(sec, "unknown_events", json_object_new_int64(a.unknown));
-	json_object_object_add(sec, "el2_time", keys);
-	w = json_object_new_object();
-	json_object_object_add(w, "hypervisor", sec);
-	if (r)
-		result_add_section(r, "counters", w);
-	else
-		json_object_put(w);
-	hyp_attr_free(&a);
-	return 0;
-}
-
-void hyp_session_free(struct hyp_session *s)
-{
-	int i;
-
-	if (!s)
-		return;
-	/* leave the hypervisor's events as we found them */
-	for (i = 0; i < s->nr_enabled; i++) {
-		write_str(s->enabled[i], "0");
-		free(s->enabled[i]);
-	}
-	free(s->enabled);
-	hyp_parser_free(s->parser);
-	free(s);
 }

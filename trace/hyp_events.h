@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/its_cmd.h"
+
 struct tep_handle;
 struct result_run;
 struct hyp_cpu_state;
@@ -65,9 +67,13 @@ struct hyp_attr {
 	struct hyp_attr_entry *e;
 	int nr;
 	uint64_t records;
-	uint64_t unmatched; /* exit without enter, or enter without exit */
-	uint64_t lost;	    /* events the buffer reported lost */
-	uint64_t unknown;   /* records whose event id has no format */
+	uint64_t unmatched;   /* exit without enter, or enter without exit */
+	uint64_t lost;	      /* events the buffer reported lost */
+	uint64_t unknown;     /* records whose event id has no format */
+	uint64_t its_commits; /* its_commit events (the series' EL2 commit) */
+	/* its_cmd events per command type, [NR_ITS_CMDS]: unknown opcodes */
+	uint64_t its_cmds[NR_ITS_CMDS + 1];
+	uint64_t its_rejected; /* its_cmd events with rejected != 0 */
 	int nr_cpus;
 	struct hyp_cpu_state *cpu;
 };
@@ -86,14 +92,20 @@ int hyp_parse_page(struct hyp_parser *p, struct hyp_attr *a, int cpu, void *page
 /* one text line of the remote's trace / trace_pipe */
 int hyp_parse_line(struct hyp_parser *p, struct hyp_attr *a, const char *line);
 
+/* 7.2's hyp_enter/hyp_exit reason number -> "hvc", "host_abort", ... */
+const char *hyp_reason_name(unsigned int reason);
+/* offset in the ITS control frame -> "cwriter", "creadr", "baser", ... */
+const char *hyp_its_reg_name(uint64_t off);
+
 void hyp_attr_init(struct hyp_attr *a);
 void hyp_attr_free(struct hyp_attr *a);
 const struct hyp_attr_entry *hyp_attr_find(const struct hyp_attr *a, const char *key);
 
 /*
- * Runtime use: enable the remote's events and tracing, and later read and
- * attribute everything and write hvc.el2.<key> metrics. Returns -1 with
- * *why filled when there is no hypervisor tracing on this kernel.
+ * Runtime use (hyp_remote.c): size the remote's per-CPU buffers, enable its
+ * events, read trace_pipe while the run goes on, and at stop attribute
+ * everything and write hvc.el2.<key> (and cmd_latency.el2.<CMD>) metrics.
+ * Returns NULL with *why filled when there is no hypervisor tracing.
  */
 struct hyp_session;
 struct hyp_session *hyp_session_start(const char **why);

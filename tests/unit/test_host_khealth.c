@@ -66,6 +66,28 @@ static void kmsg(const char *s)
 	free(line);
 }
 
+/* the reference kernels' cumulative EL2 counters: only the run's growth counts */
+static void test_itsref_el2_stats(void **state __unused)
+{
+	struct khealth_findings f = { 0 };
+
+	khealth_scan_line(&f, "[    3.100000] itsref: EL2 rejected 2 ITS commands, refused 1 "
+			      "register writes, committed 5000");
+	assert_true(f.el2_stats_seen);
+	assert_int_equal(f.el2_rejected, 0);
+	assert_int_equal(khealth_problems(&f), 0);
+	khealth_scan_line(&f, "itsref: EL2 rejected 2 ITS commands, refused 1 register writes, "
+			      "committed 5400");
+	assert_int_equal(khealth_problems(&f), 0);
+	khealth_scan_line(&f, "itsref: EL2 rejected 3 ITS commands, refused 1 register writes, "
+			      "committed 5410");
+	assert_int_equal(f.el2_rejected, 1);
+	assert_int_equal(f.el2_refused, 0);
+	assert_int_equal(khealth_problems(&f), 1);
+	assert_int_equal(f.nr_lines, 1);
+	khealth_findings_free(&f);
+}
+
 static void test_run_delta(void **state __unused)
 {
 	char tmpl[] = "/tmp/itsperf-khealth-XXXXXX";
@@ -148,6 +170,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_itsref_el2_stats),
 		cmocka_unit_test(test_run_delta),
 		cmocka_unit_test(test_healthy_run),
 	};

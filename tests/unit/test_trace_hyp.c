@@ -230,6 +230,185 @@ static void test_text_lines(void **state __unused)
 	hyp_parser_free(p);
 }
 
+/* 7.2's remote formats (trace_remote.c remote_event_format_show) */
+static const char fmt72_enter[] =
+	"name: hyp_enter\n"
+	"ID: 1\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\n"
+	"\tfield:u8 reason;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:pid_t vcpu;\toffset:3;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"print fmt: \"reason=%s vcpu=%d\", __hyp_enter_exit_reason_str(REC->reason), "
+	"REC->vcpu\n";
+
+static const char fmt72_exit[] =
+	"name: hyp_exit\n"
+	"ID: 2\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\n"
+	"\tfield:u8 reason;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:pid_t vcpu;\toffset:3;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"print fmt: \"reason=%s vcpu=%d\", __hyp_enter_exit_reason_str(REC->reason), "
+	"REC->vcpu\n";
+
+/* the series' events (kernel/patches/common) */
+static const char fmt72_commit[] =
+	"name: its_commit\n"
+	"ID: 5\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\n"
+	"\tfield:u32 cmds;\toffset:4;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 bytes;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 rejected;\toffset:12;\tsize:4;\tsigned:0;\n"
+	"\tfield:u8 first_op;\toffset:16;\tsize:1;\tsigned:0;\n"
+	"\n"
+	"print fmt: \"cmds=%u bytes=%u rejected=%u first_op=0x%x\", REC->cmds, REC->bytes, "
+	"REC->rejected, REC->first_op\n";
+
+static const char fmt72_cmd[] =
+	"name: its_cmd\n"
+	"ID: 7\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\n"
+	"\tfield:u8 opcode;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:u32 offset;\toffset:3;\tsize:4;\tsigned:0;\n"
+	"\tfield:u8 rejected;\toffset:7;\tsize:1;\tsigned:0;\n"
+	"\n"
+	"print fmt: \"opcode=0x%x offset=0x%x rejected=%u\", REC->opcode, REC->offset, "
+	"REC->rejected\n";
+
+static const char fmt72_mmio[] =
+	"name: its_mmio\n"
+	"ID: 6\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\n"
+	"\tfield:u64 offset;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:u8 is_write;\toffset:16;\tsize:1;\tsigned:0;\n"
+	"\n"
+	"print fmt: \"offset=0x%llx is_write=%u\", REC->offset, REC->is_write\n";
+
+static struct hyp_parser *parser72(void)
+{
+	struct hyp_parser *p = hyp_parser_new(NULL, 0);
+
+	assert_non_null(p);
+	assert_int_equal(hyp_parser_add_format(p, "hypervisor", fmt72_enter, strlen(fmt72_enter)),
+			 0);
+	assert_int_equal(hyp_parser_add_format(p, "hypervisor", fmt72_exit, strlen(fmt72_exit)), 0);
+	assert_int_equal(hyp_parser_add_format(p, "hypervisor", fmt72_commit, strlen(fmt72_commit)),
+			 0);
+	assert_int_equal(hyp_parser_add_format(p, "hypervisor", fmt72_mmio, strlen(fmt72_mmio)), 0);
+	assert_int_equal(hyp_parser_add_format(p, "hypervisor", fmt72_cmd, strlen(fmt72_cmd)), 0);
+	return p;
+}
+
+/* text as 7.2's trace_pipe prints it: reasons name the EL2 visit */
+static void test_remote72_reasons(void **state __unused)
+{
+	static const char *const lines[] = {
+		"[001]\t    2.000000: hyp_enter reason=hvc vcpu=0",
+		"[001]\t    2.000003: hyp_exit reason=eret_host vcpu=0",
+		"[001]\t    2.000010: hyp_enter reason=hvc vcpu=0",
+		"[001]\t    2.000012: hyp_exit reason=eret_host vcpu=0",
+		"[000]\t    2.000020: hyp_enter reason=host_abort vcpu=0",
+		"[000]\t    2.000025: hyp_exit reason=eret_host vcpu=0",
+		"CPU:1 [LOST 42 EVENTS]",
+		"[001]\t    2.000030: hyp_enter reason=guest_exit vcpu=77",
+		"[001]\t    2.000031: hyp_exit reason=eret_host vcpu=77",
+	};
+	const struct hyp_attr_entry *e;
+	struct hyp_parser *p = parser72();
+	struct hyp_attr a;
+	size_t i;
+
+	hyp_attr_init(&a);
+	for (i = 0; i < ARRAY_SIZE(lines); i++)
+		assert_int_equal(hyp_parse_line(p, &a, lines[i]), 0);
+	e = hyp_attr_find(&a, "hvc");
+	assert_non_null(e);
+	assert_int_equal(e->count, 2);
+	assert_int_equal(e->total_ns, 3000 + 2000);
+	e = hyp_attr_find(&a, "host_abort");
+	assert_non_null(e);
+	assert_int_equal(e->total_ns, 5000);
+	assert_non_null(hyp_attr_find(&a, "guest_exit"));
+	assert_null(hyp_attr_find(&a, "unattributed"));
+	assert_int_equal(a.lost, 42);
+	assert_int_equal(a.unmatched, 0);
+	hyp_attr_free(&a);
+	hyp_parser_free(p);
+}
+
+/* a trapped CWRITER write that commits a MOVI (+SYNC), and a CREADR read */
+static void test_remote72_its_commit(void **state __unused)
+{
+	static const char *const lines[] = {
+		"[000]\t    3.000000: hyp_enter reason=host_abort vcpu=0",
+		"[000]\t    3.000001: its_mmio offset=0x88 is_write=1 size=8",
+		"[000]\t    3.000004: its_cmd opcode=0x1 offset=0x40 rejected=0",
+		"[000]\t    3.000005: its_cmd opcode=0x5 offset=0x60 rejected=0",
+		"[000]\t    3.000006: its_commit cmds=2 bytes=64 rejected=0 first_op=0x1",
+		"[000]\t    3.000007: hyp_exit reason=eret_host vcpu=0",
+		"[000]\t    3.000010: hyp_enter reason=host_abort vcpu=0",
+		"[000]\t    3.000011: its_mmio offset=0x90 is_write=0",
+		"[000]\t    3.000012: hyp_exit reason=eret_host vcpu=0",
+		"[000]\t    3.000020: hyp_enter reason=host_abort vcpu=0",
+		"[000]\t    3.000021: its_mmio offset=0x88 is_write=1",
+		"[000]\t    3.000027: its_cmd opcode=0x8 offset=0x80 rejected=1",
+		"[000]\t    3.000028: its_cmd opcode=0x5 offset=0xa0 rejected=0",
+		"[000]\t    3.000029: its_commit cmds=2 bytes=64 rejected=1 first_op=0x8",
+		"[000]\t    3.000030: hyp_exit reason=eret_host vcpu=0",
+	};
+	const struct hyp_attr_entry *e;
+	struct hyp_parser *p = parser72();
+	struct hyp_attr a;
+	size_t i;
+
+	hyp_attr_init(&a);
+	for (i = 0; i < ARRAY_SIZE(lines); i++)
+		assert_int_equal(hyp_parse_line(p, &a, lines[i]), 0);
+	e = hyp_attr_find(&a, "its_commit.MOVI");
+	assert_non_null(e);
+	assert_int_equal(e->count, 1);
+	assert_int_equal(e->total_ns, 7000);
+	e = hyp_attr_find(&a, "its_commit.MAPD");
+	assert_non_null(e);
+	assert_int_equal(e->total_ns, 10000);
+	e = hyp_attr_find(&a, "its_mmio.creadr");
+	assert_non_null(e);
+	assert_int_equal(e->total_ns, 2000);
+	/* the MMIO event of a commit does not name it: the commit does */
+	assert_null(hyp_attr_find(&a, "its_mmio.cwriter"));
+	assert_null(hyp_attr_find(&a, "host_abort"));
+	assert_int_equal(a.its_commits, 2);
+	assert_int_equal(a.its_cmds[ITS_CMD_MOVI], 1);
+	assert_int_equal(a.its_cmds[ITS_CMD_MAPD], 1);
+	assert_int_equal(a.its_cmds[ITS_CMD_SYNC], 2);
+	assert_int_equal(a.its_rejected, 1);
+	hyp_attr_free(&a);
+	hyp_parser_free(p);
+}
+
+static void test_reg_and_reason_names(void **state __unused)
+{
+	assert_string_equal(hyp_its_reg_name(0x88), "cwriter");
+	assert_string_equal(hyp_its_reg_name(0x8c), "cwriter");
+	assert_string_equal(hyp_its_reg_name(0x90), "creadr");
+	assert_string_equal(hyp_its_reg_name(0x108), "baser");
+	assert_string_equal(hyp_its_reg_name(0x0), "ctlr");
+	assert_string_equal(hyp_its_reg_name(0x80), "cbaser");
+	assert_string_equal(hyp_reason_name(1), "hvc");
+	assert_string_equal(hyp_reason_name(4), "host_abort");
+	assert_string_equal(hyp_reason_name(200), "unknown");
+}
+
 static void write_tree_file(const char *root, const char *rel, const char *text)
 {
 	char *path = xasprintf("%s/%s", root, rel);
@@ -286,6 +465,9 @@ int main(void)
 		cmocka_unit_test(test_bad_page),
 		cmocka_unit_test(test_text_lines),
 		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_remote72_reasons),
+		cmocka_unit_test(test_remote72_its_commit),
+		cmocka_unit_test(test_reg_and_reason_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
