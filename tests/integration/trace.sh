@@ -30,7 +30,7 @@ fake_kallsyms() {	# file [extra lines...]
 		ffff800082000100 t _kvm_host_prot_finalize
 		ffff800082000200 T its_start_depriviledge
 		ffff800082000300 T its_end_depriviledge
-		ffff800082000400 t its_copy_shadow_tables
+		ffff800082000400 t its_switch_to_staging_locked
 		SYMS
 		for i in "$@"; do echo "$i"; done
 	} > "$f"
@@ -53,8 +53,9 @@ fake_kallsyms "$OUT/v1.kallsyms"
 "$ITSPERF" probes --kallsyms "$OUT/v1.kallsyms" > "$OUT/probes-v1.txt"
 check_eq "probes --kallsyms: the series' v1 spelling resolves" "its_start_depriviledge" \
 	"$(awk '$1 == "its_deprivilege_start" {print $3}' "$OUT/probes-v1.txt")"
-check_eq "probes --kallsyms: the staging copy's 'shadow' spelling resolves" \
-	"its_copy_shadow_tables" "$(awk '$1 == "its_staging_copy" {print $3}' "$OUT/probes-v1.txt")"
+check_eq "probes --kallsyms: the staging copy (the reference kernels' name) resolves" \
+	"its_switch_to_staging_locked" \
+	"$(awk '$1 == "its_staging_copy" {print $3}' "$OUT/probes-v1.txt")"
 check "probes --kallsyms: an absent series probe says so, as normal" \
 	grep -q '^its_hyp_setup .*absent on this kernel (series probe: normal when unpatched)' \
 	"$OUT/probes-v1.txt"
