@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
+#include "result/probes.h"
 #include "result/result.h"
 #include "bpf/attach.h"
 #include "bpf/cmd_latency.h"
@@ -311,7 +312,7 @@ static int cl_emit(struct collector *c, struct result_run *r)
 	for (i = 0; i < p->nr_types; i++)
 		emit_type(r, &p->types[i]);
 	o = json_object_new_object();
-	json_object_object_add(o, c->name, bpf_probes_json(c));
+	json_object_object_add(o, c->name, probe_status_json(c));
 	result_add_section(r, "probes", o);
 	result_add_section(r, "counters", cmd_counts_json(p));
 	ov = bpf_overhead_json(p->skel->obj, "its_command", total_commands(p),

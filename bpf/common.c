@@ -305,32 +305,6 @@ struct json_object *bpf_overhead_json(struct bpf_object *obj, const char *event_
 	return o;
 }
 
-/* ---- status ---- */
-
-static struct json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-struct json_object *bpf_probes_json(const struct collector *c)
-{
-	struct json_object *arr = json_object_new_array();
-	int i;
-
-	for (i = 0; i < c->nr_status; i++) {
-		const struct probe_status *s = &c->status[i];
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "probe", json_object_new_string(s->probe));
-		json_object_object_add(o, "symbol", str_or_null(s->symbol));
-		json_object_object_add(o, "mechanism", str_or_null(s->mechanism));
-		json_object_object_add(o, "note", str_or_null(s->note));
-		json_object_object_add(o, "attached", json_object_new_boolean(s->attached));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 /* ---- ring buffer ---- */
 
 struct rb_poller {

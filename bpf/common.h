@@ -80,10 +80,6 @@ struct json_object *bpf_overhead_json(struct bpf_object *obj, const char *event_
 /* total in-program time of every loaded program (ns) and their runs */
 void bpf_run_totals(struct bpf_object *obj, uint64_t *run_ns, uint64_t *runs);
 
-/* ---- status ---- */
-/* "probes" section entry for one collector: { name: [ {probe, symbol, mechanism, note, attached} ] } */
-struct json_object *bpf_probes_json(const struct collector *c);
-
 /* ---- ring buffer ---- */
 struct rb_poller;
 typedef int (*rb_sample_fn)(void *ctx, void *data, size_t size);

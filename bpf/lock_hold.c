@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
+#include "result/probes.h"
 #include "result/result.h"
 #include "bpf/attach.h"
 #include "bpf/common.h"
@@ -350,7 +351,7 @@ static int lh_emit(struct collector *c, struct result_run *r)
 		bpf_emit_hist(r, &d, &p->out[i].h, LH_LIN_WIDTH_NS, NULL, 0);
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, c->name, bpf_probes_json(c));
+	json_object_object_add(o, c->name, probe_status_json(c));
 	result_add_section(r, "probes", o);
 	cnt = json_object_new_object();
 	for (i = 0; i < NR_LH_COUNTERS; i++)

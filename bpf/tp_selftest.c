@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
+#include "result/probes.h"
 #include "result/result.h"
 #include "bpf/attach.h"
 #include "bpf/common.h"
@@ -270,7 +271,7 @@ static int tp_emit(struct collector *c, struct result_run *r)
 			   tp_selftest_counter(c, TP_SAMPLES_DROPPED));
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, c->name, bpf_probes_json(c));
+	json_object_object_add(o, c->name, probe_status_json(c));
 	result_add_section(r, "probes", o);
 	o = json_object_new_object();
 	json_object_object_add(

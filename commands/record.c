@@ -25,36 +25,17 @@
 #include "result/crosscheck.h"
 #include "result/result.h"
 #include "bench/bench.h"
-#include "bpf/common.h"
 #include "lib/collector.h"
 #include "commands/commands.h"
-#include "lib/ksyms.h"
+#include "commands/session.h"
 #include "lib/probes.h"
 #include "lib/util.h"
 #include "host/counters.h"
-#include "host/khealth.h"
-
-#define MAX_SELECTED 16
 
 /* what "-e bpf" means: every bpf: collector but the self-test */
-static bool in_bpf_group(const struct collector *c)
-{
-	return str_starts(c->name, "bpf:") && !strstr(c->name, "selftest");
-}
-
-enum coll_state {
-	COLL_NEW,
-	COLL_INIT_FAILED,
-	COLL_READY,
-	COLL_START_FAILED,
-	COLL_RUNNING,
-	COLL_STOPPED
-};
-
 struct rec {
-	struct collector *coll[MAX_SELECTED];
-	enum coll_state state[MAX_SELECTED];
-	int nr;
+	struct session s; /* the collectors: commands/session.h */
+	bool dry_run;	  /* --dry-run: print the collectors -e selects */
 	const char *out;
 	const char *label;
 	uint64_t duration_ns;
@@ -63,8 +44,7 @@ struct rec {
 	int cmd_status; /* forwarded exit status */
 	bool partial;
 	uint64_t t_start, t_stop, wall_start;
-	struct khealth *health; /* kernel log delta and ITS errors of the run */
-	struct counters perf;	/* cycles (EL2 share), switches, faults over the command */
+	struct counters perf; /* cycles (EL2 share), switches, faults over the command */
 	bool perf_on;
 	/* COMMAND is itsperf bench: its JSON summary has the workload's own counts */
 	const char *bench_json;
@@ -84,6 +64,7 @@ static void usage(FILE *f)
 		"  -r, --raw            keep per-event samples too (ring buffer, polled)\n"
 		"  -d, --duration D     record for D (10s, 500ms, 2m) when no COMMAND is given\n"
 		"      --list           list the collectors built in\n"
+		"  -n, --dry-run        print the collectors -e selects and exit\n"
 		"\n"
 		"Without COMMAND or --duration, records until SIGINT. The exit status is\n"
 		"COMMAND's (128+N if it died of signal N).\n");
@@ -97,150 +78,6 @@ static void list_collectors(void)
 		struct collector *c = collector_at(i);
 
 		printf("%-20s %s\n", c->name, c->desc ? c->desc : "");
-	}
-}
-
-static int add_coll(struct rec *r, struct collector *c)
-{
-	int i;
-
-	for (i = 0; i < r->nr; i++)
-		if (r->coll[i] == c)
-			return 0;
-	if (r->nr == MAX_SELECTED) {
-		err_msg("too many collectors");
-		return -1;
-	}
-	r->coll[r->nr++] = c;
-	return 0;
-}
-
-static int add_group(struct rec *r, const char *group)
-{
-	int found = 0;
-	int i;
-
-	for (i = 0; i < collector_count(); i++) {
-		struct collector *c = collector_at(i);
-
-		if (!strcmp(group, "bpf") && in_bpf_group(c)) {
-			if (add_coll(r, c))
-				return -1;
-			found++;
-		}
-	}
-	return found;
-}
-
-/*
- * "bpf:cmd_latency,lock_hold,ftrace": a bare name after a "prefix:name"
- * token is tried as "prefix:name" first, then as a collector of its own.
- */
-static int parse_events(struct rec *r, const char *list)
-{
-	char *s = xstrdup(list);
-	char prefix[32] = "";
-	char *save = NULL;
-	char *tok;
-	int err = 0;
-
-	for (tok = strtok_r(s, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
-		struct collector *c = NULL;
-		char *colon = strchr(tok, ':');
-		char name[96];
-
-		tok = strim(tok);
-		if (colon) {
-			snprintf(prefix, sizeof(prefix), "%.*s", (int)(colon - tok), tok);
-			c = collector_find(tok);
-		} else {
-			if (prefix[0]) {
-				snprintf(name, sizeof(name), "%s:%s", prefix, tok);
-				c = collector_find(name);
-			}
-			if (!c)
-				c = collector_find(tok);
-			if (!c) {
-				int n = add_group(r, tok);
-
-				if (n < 0)
-					err = -1;
-				if (n != 0)
-					continue;
-			}
-		}
-		if (!c) {
-			err_msg("-e: no collector '%s' in this itsperf (--list shows them)", tok);
-			err = -1;
-			break;
-		}
-		err = add_coll(r, c);
-	}
-	free(s);
-	if (!err && !r->nr) {
-		err_msg("-e: no collector selected");
-		err = -1;
-	}
-	return err;
-}
-
-static void print_status(const struct collector *c)
-{
-	int i;
-
-	for (i = 0; i < c->nr_status; i++) {
-		const struct probe_status *s = &c->status[i];
-
-		info_msg("%s: %-22s %-28s %-10s%s%s", c->name, s->probe,
-			 s->symbol ? s->symbol : "-", s->attached ? s->mechanism : "-",
-			 s->note ? " " : "", s->note ? s->note : "");
-	}
-}
-
-static int start_collectors(struct rec *r, const struct collector_opts *o)
-{
-	int running = 0;
-	int i;
-
-	for (i = 0; i < r->nr; i++) {
-		struct collector *c = r->coll[i];
-
-		if (c->init(c, o)) {
-			r->state[i] = COLL_INIT_FAILED;
-			err_msg("%s: nothing to measure on this kernel", c->name);
-			continue;
-		}
-		r->state[i] = COLL_READY;
-	}
-	for (i = 0; i < r->nr; i++) {
-		struct collector *c = r->coll[i];
-
-		if (r->state[i] != COLL_READY)
-			continue;
-		if (c->start(c)) {
-			r->state[i] = COLL_START_FAILED;
-			err_msg("%s: could not start", c->name);
-			continue;
-		}
-		r->state[i] = COLL_RUNNING;
-		running++;
-	}
-	for (i = 0; i < r->nr; i++)
-		print_status(r->coll[i]);
-	return running;
-}
-
-static void stop_collectors(struct rec *r)
-{
-	int i;
-
-	for (i = 0; i < r->nr; i++) {
-		if (r->state[i] != COLL_RUNNING)
-			continue;
-		if (r->coll[i]->stop(r->coll[i]))
-			warn_msg("%s: stop failed, its numbers may be incomplete",
-				 r->coll[i]->name);
-		r->state[i] = COLL_STOPPED;
 	}
 }
 
@@ -400,11 +237,8 @@ static void add_bench_counts(struct rec *r, struct result_run *res)
 
 static struct json_object *record_section(const struct rec *r)
 {
-	static const char *const states[] = { "new",	      "init failed", "ready",
-					      "start failed", "running",     "recorded" };
 	struct json_object *o = json_object_new_object();
 	struct json_object *cmd = json_object_new_array();
-	struct json_object *cs = json_object_new_object();
 	int i;
 
 	for (i = 0; r->argv && r->argv[i]; i++)
@@ -416,10 +250,7 @@ static struct json_object *record_section(const struct rec *r)
 			       json_object_new_double((r->t_stop - r->t_start) / 1e9));
 	json_object_object_add(o, "stopped_by_signal",
 			       json_object_new_boolean(itsperf_stop_signal != 0));
-	for (i = 0; i < r->nr; i++)
-		json_object_object_add(cs, r->coll[i]->name,
-				       json_object_new_string(states[r->state[i]]));
-	json_object_object_add(o, "collectors", cs);
+	json_object_object_add(o, "collectors", session_states_json(&r->s));
 	return o;
 }
 
@@ -427,9 +258,6 @@ static int write_result(struct rec *r)
 {
 	struct result_run *res;
 	struct run_meta meta;
-	struct json_object *probes;
-	int i;
-
 	memset(&meta, 0, sizeof(meta));
 	run_meta_from_host(&meta);
 	snprintf(meta.label, sizeof(meta.label), "%s", r->label);
@@ -441,19 +269,6 @@ static int write_result(struct rec *r)
 		err_msg("%s: cannot write the result", r->out);
 		return -1;
 	}
-	for (i = 0; i < r->nr; i++) {
-		struct collector *c = r->coll[i];
-
-		if (r->state[i] == COLL_STOPPED) {
-			if (c->emit(c, res))
-				warn_msg("%s: emit failed", c->name);
-			continue;
-		}
-		/* could not measure: its per-probe status still says why */
-		probes = json_object_new_object();
-		json_object_object_add(probes, c->name, bpf_probes_json(c));
-		result_add_section(res, "probes", probes);
-	}
 	result_add_section(res, "record", record_section(r));
 	add_bench_counts(r, res);
 	if (r->perf_on) {
@@ -463,11 +278,7 @@ static int write_result(struct rec *r)
 		json_object_object_add(perf, "record", counters_to_json(&r->perf));
 		result_add_section(res, COUNTERS_SECTION, perf);
 	}
-	if (r->health) {
-		khealth_end(r->health, res);
-		khealth_free(r->health);
-		r->health = NULL;
-	}
+	session_write(&r->s, res);
 	if (result_run_end(res, r->partial)) {
 		err_msg("%s: cannot finish the result", r->out);
 		return -1;
@@ -485,6 +296,7 @@ static int parse_args(struct rec *r, int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "list", no_argument, NULL, 'L' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -492,7 +304,7 @@ static int parse_args(struct rec *r, int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+e:o:l:d:rh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+e:o:l:d:rnh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
 			events = optarg;
@@ -515,6 +327,9 @@ static int parse_args(struct rec *r, int argc, char **argv)
 		case 'L':
 			list_collectors();
 			exit(EXIT_OK);
+		case 'n':
+			r->dry_run = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_OK);
@@ -534,7 +349,7 @@ static int parse_args(struct rec *r, int argc, char **argv)
 		err_msg("give either --duration or a COMMAND, not both");
 		return -1;
 	}
-	return parse_events(r, events);
+	return session_select(&r->s, events, false);
 }
 
 static char *default_out(void)
@@ -548,27 +363,19 @@ static char *default_out(void)
 	return xstrdup(buf);
 }
 
-static void destroy_collectors(struct rec *r)
-{
-	int i;
-
-	for (i = 0; i < r->nr; i++)
-		if (r->coll[i]->destroy)
-			r->coll[i]->destroy(r->coll[i]);
-}
-
 int cmd_record(int argc, char **argv)
 {
-	struct probe_resolution *res = NULL;
-	struct collector_opts o = { 0 };
 	struct rec r = { .label = "record" };
 	char *out_alloc = NULL;
-	struct ksyms *ks;
 	int running;
 	int ret = EXIT_FAIL;
 
 	if (parse_args(&r, argc, argv))
 		return EXIT_USAGE;
+	if (r.dry_run) {
+		session_print(&r.s, stdout);
+		return EXIT_OK;
+	}
 	if (!r.out)
 		r.out = out_alloc = default_out();
 	if (path_exists(r.out)) {
@@ -577,26 +384,14 @@ int cmd_record(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	install_stop_handlers();
-	ks = ksyms_load(NULL);
-	if (!ks) {
-		err_msg("/proc/kallsyms: %s", strerror(errno));
+	if (session_open(&r.s, r.raw)) {
 		free(out_alloc);
 		return EXIT_FAIL;
 	}
 	bench_json_setup(&r);
-	if (!ks->have_addrs)
-		warn_msg("/proc/kallsyms shows no addresses (kptr_restrict): run as root");
-	res = xcalloc(nr_logical_probes, sizeof(*res));
-	probe_resolve_all(ks, res);
-	o.ks = ks;
-	o.probes = res;
-	o.raw_samples = r.raw;
-	o.work_dir = "/tmp";
-
 	r.wall_start = wall_ns();
-	r.health = khealth_begin();
 	r.t_start = now_ns();
-	running = start_collectors(&r, &o);
+	running = session_start(&r.s);
 	/* counters_open() returns how many opened: 0 is fine, "not supported" is recorded */
 	if (counters_open(&r.perf, "record", NULL, 0) >= 0) {
 		r.perf_on = !counters_start(&r.perf);
@@ -622,7 +417,7 @@ int cmd_record(int argc, char **argv)
 	r.t_stop = now_ns();
 	if (r.perf_on)
 		counters_stop(&r.perf);
-	stop_collectors(&r);
+	session_stop(&r.s);
 	if (write_result(&r))
 		goto out;
 	ret = r.argv ? r.cmd_status : EXIT_OK;
@@ -633,9 +428,7 @@ out:
 	bench_json_cleanup(&r);
 	if (r.perf_on)
 		counters_close(&r.perf);
-	destroy_collectors(&r);
-	free(res);
-	ksyms_free(ks);
+	session_close(&r.s);
 	free(out_alloc);
 	return ret;
 }

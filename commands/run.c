@@ -27,15 +27,13 @@
 #include "bench/bench.h"
 #include "lib/collector.h"
 #include "commands/commands.h"
-#include "lib/ksyms.h"
+#include "commands/session.h"
 #include "lib/probes.h"
 #include "lib/util.h"
 #include "commands/run_sweep.h"
 #include "host/counters.h"
-#include "host/khealth.h"
 
-#define MAX_RATES      16
-#define MAX_COLLECTORS 16
+#define MAX_RATES 16
 
 /* one workload of a suite, with the options it runs with */
 struct suite_phase {
@@ -79,6 +77,7 @@ struct run_opts {
 	const char *only; /* --workloads a,b */
 	bool raw_samples;
 	bool trace_dat; /* --trace-dat: keep the command records as trace.dat */
+	bool dry_run;	/* --dry-run: print the collectors -e selects */
 	struct run_sweep points[RUN_MAX_SWEEP]; /* --point: recorded only */
 	int nr_points;
 	struct sweep_plan sweep; /* --sweep: one run per value */
@@ -167,7 +166,9 @@ static void usage(FILE *f)
 		"  -r, --rate R[,R...]    offered MOVI rates (cmd/s) for the paced workloads;\n"
 		"                         one run folder per rate (default: flat out)\n"
 		"  -o, --output DIR       results go to DIR/<label>/ (default ./itsperf-results)\n"
-		"  -e, --collectors LIST  collectors (default: every one registered)\n"
+		"  -e, --events LIST      collectors, as record's -e: 'bpf', 'bpf:cmd_latency,lock_hold',\n"
+		"                         'ftrace', 'bpf,ftrace' (default: every one registered)\n"
+		"      --dry-run          print the collectors -e selects and exit\n"
 		"  -d, --device BDF       PCI device for the rebind workload (repeatable); 'all':\n"
 		"                         one pass over every device the guard allows\n"
 		"  -b, --blockdev DEV     block device for the msi workload (read-only)\n"
@@ -254,6 +255,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "workloads", required_argument, NULL, 'w' },
 		{ "samples", no_argument, NULL, 'S' },
 		{ "trace-dat", no_argument, NULL, 'D' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "dry-run", no_argument, NULL, 'N' },
 		{ "sweep", required_argument, NULL, 'W' },
 		{ "point", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -293,6 +296,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'e':
 			o->collectors = optarg;
+			break;
+		case 'N':
+			o->dry_run = true;
 			break;
 		case 'd':
 			if (o->nr_devices == BENCH_MAX_DEVICES) {
@@ -379,52 +385,6 @@ static bool phase_selected(const struct run_opts *o, const char *workload)
 	return false;
 }
 
-/* the collectors of this run: -e LIST, or every registered one but self-tests */
-static int pick_collectors(const struct run_opts *o, struct collector **cs)
-{
-	char *copy;
-	char *save = NULL;
-	char *tok;
-	int pass;
-	int n = 0;
-	int i;
-
-	if (!o->collectors) {
-		/*
-		 * BPF first: the first writer of a metric keeps its plain name
-		 * (results/README.md), and BPF is the primary, cheaper source;
-		 * ftrace's numbers of the same thing become NAME:ftrace.
-		 */
-		for (pass = 0; pass < 2; pass++) {
-			for (i = 0; i < collector_count() && n < MAX_COLLECTORS; i++) {
-				struct collector *c = collector_at(i);
-
-				/* trace.dat files are ~7 MB (kallsyms): only when asked */
-				if (strstr(c->name, "selftest") ||
-				    (!strcmp(c->name, "tracedat") && !o->trace_dat) ||
-				    str_starts(c->name, "bpf:") != (pass == 0))
-					continue;
-				cs[n++] = c;
-			}
-		}
-		return n;
-	}
-	copy = xstrdup(o->collectors);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		struct collector *c = collector_find(tok);
-
-		if (!c) {
-			err_msg("-e: no collector '%s' (itsperf probes lists them)", tok);
-			free(copy);
-			return -1;
-		}
-		if (n < MAX_COLLECTORS)
-			cs[n++] = c;
-	}
-	free(copy);
-	return n;
-}
-
 /* What will be measured on this kernel, and what is absent: said up front. */
 static void print_probe_plan(const struct probe_resolution *res)
 {
@@ -461,10 +421,7 @@ static void print_env(const struct run_meta *m)
 
 struct run_ctx {
 	const struct run_opts *o;
-	struct collector *cs[MAX_COLLECTORS];
-	bool live[MAX_COLLECTORS];
-	int nr_cs;
-	struct collector_opts copts;
+	struct session s;		  /* the collectors: commands/session.h */
 	struct json_object *expected;	  /* counters.workload: summed over workloads */
 	struct json_object *expected_max; /* counters.workload_max: the same, upper bounds */
 	bool partial;
@@ -619,55 +576,6 @@ static int run_phase(struct run_ctx *ctx, struct result_run *r, const struct sui
 	return ret;
 }
 
-static void collectors_start(struct run_ctx *ctx)
-{
-	int i;
-
-	for (i = 0; i < ctx->nr_cs; i++) {
-		struct collector *c = ctx->cs[i];
-
-		ctx->live[i] = false;
-		if (c->init(c, &ctx->copts)) {
-			warn_msg(
-				"collector %s: nothing to measure on this kernel (see itsperf probes)",
-				c->name);
-			continue;
-		}
-		if (c->start && c->start(c)) {
-			warn_msg("collector %s: failed to start", c->name);
-			c->destroy(c);
-			continue;
-		}
-		ctx->live[i] = true;
-	}
-}
-
-/*
- * All collectors stop before any writes or tears down: they measured the
- * same interval, and one collector's teardown (ftrace removes every
- * tracefs object of this pid) cannot pull the buffer from under another.
- */
-static void collectors_stop(struct run_ctx *ctx, struct result_run *r)
-{
-	int i;
-
-	for (i = 0; i < ctx->nr_cs; i++)
-		if (ctx->live[i] && ctx->cs[i]->stop)
-			ctx->cs[i]->stop(ctx->cs[i]);
-	for (i = 0; i < ctx->nr_cs; i++) {
-		struct collector *c = ctx->cs[i];
-
-		if (ctx->live[i] && c->emit && c->emit(c, r))
-			warn_msg("collector %s: could not write its results", c->name);
-	}
-	for (i = 0; i < ctx->nr_cs; i++) {
-		if (!ctx->live[i])
-			continue;
-		ctx->cs[i]->destroy(ctx->cs[i]);
-		ctx->live[i] = false;
-	}
-}
-
 /* <out>/<label>/run-N[-rate-R][-NAME-V]: one folder per run, rate and sweep point */
 static char *run_dir(const struct run_ctx *ctx, int index, double rate)
 {
@@ -713,7 +621,6 @@ static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
 	struct json_object *workloads;
 	struct json_object *counters;
 	struct json_object *perf;
-	struct khealth *kh;
 	struct result_run *r;
 	struct run_meta m;
 	char *dir;
@@ -736,13 +643,12 @@ static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
 	}
 	fprintf(stderr, "run %d%s%s -> %s\n", index, rate > 0 ? " (paced)" : "", point_desc(ctx),
 		dir);
-	kh = khealth_begin();
 	ctx->expected = json_object_new_object();
 	ctx->expected_max = json_object_new_object();
 	ctx->partial = false;
 	workloads = json_object_new_object();
 	perf = json_object_new_object();
-	collectors_start(ctx);
+	session_start(&ctx->s);
 	for (i = 0; i < o->nr_phases && !itsperf_stop; i++) {
 		const struct suite_phase *ph = &o->suite[i];
 
@@ -757,15 +663,15 @@ static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
 	}
 	if (itsperf_stop)
 		ctx->partial = true;
-	collectors_stop(ctx, r);
+	session_stop(&ctx->s);
+	session_write(&ctx->s, r);
+	session_end(&ctx->s);
 	result_add_section(r, "workloads", workloads);
 	result_add_section(r, COUNTERS_SECTION, perf);
 	counters = json_object_new_object();
 	json_object_object_add(counters, "workload", ctx->expected);
 	json_object_object_add(counters, "workload_max", ctx->expected_max);
 	result_add_section(r, "counters", counters);
-	khealth_end(kh, r);
-	khealth_free(kh);
 	if (result_run_end(r, ctx->partial)) {
 		err_msg("could not finish writing %s", dir);
 		free(dir);
@@ -798,10 +704,8 @@ static int one_run_checked(struct run_ctx *ctx, int index, double rate)
 
 int cmd_run(int argc, char **argv)
 {
-	struct probe_resolution *res = NULL;
 	struct run_opts o = { 0 };
 	struct run_ctx ctx = { 0 };
-	struct ksyms *ks;
 	struct run_meta m;
 	int status = EXIT_OK;
 	int run;
@@ -812,26 +716,23 @@ int cmd_run(int argc, char **argv)
 	if (ret)
 		return ret;
 	ctx.o = &o;
-	ctx.nr_cs = pick_collectors(&o, ctx.cs);
-	if (ctx.nr_cs < 0)
+	if (session_select(&ctx.s, o.collectors, o.trace_dat))
 		return EXIT_USAGE;
+	if (o.dry_run) {
+		session_print(&ctx.s, stdout);
+		return EXIT_OK;
+	}
 	install_stop_handlers();
 
 	memset(&m, 0, sizeof(m));
 	run_meta_from_host(&m);
 	print_env(&m);
-	ks = ksyms_load(NULL);
-	if (!ks) {
-		err_msg("cannot read /proc/kallsyms: no probe can be resolved");
+	if (session_open(&ctx.s, o.raw_samples)) {
+		err_msg("no probe can be resolved");
 		return EXIT_FAIL;
 	}
-	res = xcalloc(nr_logical_probes, sizeof(*res));
-	probe_resolve_all(ks, res);
-	print_probe_plan(res);
-	ctx.copts.ks = ks;
-	ctx.copts.probes = res;
-	ctx.copts.raw_samples = o.raw_samples;
-	ctx.copts.work_dir = o.out;
+	print_probe_plan(ctx.s.res);
+	ctx.s.copts.work_dir = o.out;
 	if (mkdir_p(o.out, 0755)) {
 		err_msg("cannot create %s: %m", o.out);
 		status = EXIT_FAIL;
@@ -859,7 +760,6 @@ int cmd_run(int argc, char **argv)
 	fprintf(stderr, "results: %s/%s\n", o.out, o.label);
 out:
 	sweep_free(&o.sweep);
-	free(res);
-	ksyms_free(ks);
+	session_close(&ctx.s);
 	return status;
 }

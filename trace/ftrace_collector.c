@@ -35,6 +35,7 @@
 #include <json-c/json.h>
 #include <tracefs.h>
 
+#include "result/probes.h"
 #include "result/result.h"
 #include "lib/collector.h"
 #include "lib/ksyms.h"
@@ -775,27 +776,6 @@ static void emit_counts(struct ftrace_priv *priv, struct result_run *r, struct j
 	}
 }
 
-static struct json_object *probes_json(struct collector *c)
-{
-	struct json_object *arr = json_object_new_array();
-	int i;
-
-	for (i = 0; i < c->nr_status; i++) {
-		const struct probe_status *st = &c->status[i];
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "probe", json_object_new_string(st->probe));
-		json_object_object_add(o, "symbol",
-				       st->symbol ? json_object_new_string(st->symbol) : NULL);
-		json_object_object_add(o, "mechanism", json_object_new_string(st->mechanism));
-		json_object_object_add(o, "attached", json_object_new_boolean(st->attached));
-		if (st->note)
-			json_object_object_add(o, "note", json_object_new_string(st->note));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 /* in-kernel (hist) against userspace (raw records), per command type */
 static struct json_object *crosscheck_json(struct ftrace_priv *priv)
 {
@@ -950,7 +930,7 @@ static int ftrace_emit(struct collector *c, struct result_run *r)
 	emit_counts(priv, r, counts);
 	emit_latencies(priv, r, priv->raw_samples);
 	result_add_section(r, "counters", wrap(counts));
-	result_add_section(r, "probes", wrap(probes_json(c)));
+	result_add_section(r, "probes", wrap(probe_status_json(c)));
 	result_add_section(r, "overhead", wrap(overhead_json(priv)));
 	result_add_section(r, "crosscheck", wrap(crosscheck_json(priv)));
 	if (priv->hyp)
