@@ -15,7 +15,9 @@
 # exist; their module is rebuilt when their Image changes.
 
 KMOD_SERIES	:= 6.12 6.1 7.2
-KMOD_OWN	:= $(patsubst $(O)/kernels/%/boot/,%,$(dir $(wildcard $(O)/kernels/itsref-*/boot/vmlinuz-*)))
+# (not itsref-*.new: kernel/build.sh's install in progress)
+KMOD_OWN	:= $(filter-out %.new,$(patsubst $(O)/kernels/%/boot/,%,$(dir \
+		   $(wildcard $(O)/kernels/itsref-*/boot/vmlinuz-*))))
 KMOD_SRCS	:= bench/kmod/itsperf_hvc.c bench/kmod/Kbuild bench/kmod/gen_hcall_last.sh
 KMOD_TARGETS	:= $(addsuffix /itsperf_hvc.ko,$(addprefix $(O)/kmod/,$(KMOD_SERIES) $(KMOD_OWN)))
 KMOD_ARCH	?= arm64

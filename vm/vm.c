@@ -315,10 +315,12 @@ static int list_kernels(const char *build)
 		struct stat st;
 
 		/* the series names (6.12, 6.1, 7.2) are symlinks to <release>-arm64;
-		 * make kernel's builds (itsref-*) are directories */
+		 * make kernel's builds (itsref-*; not itsref-*.new while installed) are
+		 * directories */
 		if (!lstat(p, &st) &&
 		    (S_ISLNK(st.st_mode) ||
-		     (S_ISDIR(st.st_mode) && str_starts(names[i]->d_name, "itsref-"))) &&
+		     (S_ISDIR(st.st_mode) && str_starts(names[i]->d_name, "itsref-") &&
+		      !strchr(names[i]->d_name, '.'))) &&
 		    !kernel_installed(build, names[i]->d_name, &k)) {
 			if (!shown++)
 				printf("%-12s %-24s %s\n", "KERNEL", "RELEASE", "IMAGE");
