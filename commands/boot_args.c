@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,26 @@ out:
  * Resolve --kernel into a symbol-list path (caller frees). Messages say
  * what was looked for.
  */
+/*
+ * An installed kernel with a real System.map: make kernel's builds
+ * (build/kernels/itsref-*). Debian's packages ship a stub System.map, which
+ * looks_like_symbol_list() refuses, so they take the kallsyms capture below.
+ */
+static char *installed_system_map(const char *build, const char *kernel)
+{
+	char *pat = xasprintf("%s/kernels/%s/boot/System.map-*", build, kernel);
+	char *found = NULL;
+	glob_t g;
+
+	if (!strchr(kernel, '/') && !glob(pat, 0, NULL, &g)) {
+		if (g.gl_pathc == 1 && looks_like_symbol_list(g.gl_pathv[0]))
+			found = xstrdup(g.gl_pathv[0]);
+		globfree(&g);
+	}
+	free(pat);
+	return found;
+}
+
 static char *symbols_for(const char *kernel, bool verbose)
 {
 	char *build = build_dir();
@@ -180,6 +201,9 @@ static char *symbols_for(const char *kernel, bool verbose)
 
 	if (!kernel) {
 		path = xstrdup("/proc/kallsyms");
+	} else if ((path = installed_system_map(build, kernel))) {
+		if (verbose)
+			info_msg("boot-args: symbols of %s from %s", kernel, path);
 	} else if (is_series_name(kernel) && !path_exists(kernel)) {
 		char *rel = kernel_release_of(build, kernel);
 		char *dir = xasprintf("%s/ksyms/%s", build, kernel);
