@@ -192,8 +192,9 @@ static int install_wake_handler(void)
 
 static void enable_events(struct hyp_session *s)
 {
-	static const char *const wanted[] = { "hyp_enter",  "hyp_exit", "its_commit",	 "its_mmio",
-					      "host_hcall", "host_smc", "host_mem_abort" };
+	static const char *const wanted[] = { "hyp_enter", "hyp_exit",	    "its_commit",
+					      "its_cmd",   "its_mmio",	    "host_hcall",
+					      "host_smc",  "host_mem_abort" };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(wanted); i++) {
@@ -314,12 +315,13 @@ static void read_rest(struct hyp_session *s)
 static void emit_metric(struct result_run *r, const char *name, const char *area, const char *desc,
 			const struct hyp_attr_entry *e)
 {
+	/* the remote is a collector of its own ("hyp"), beside BPF and ftrace */
 	struct metric_desc d = {
 		.name = name,
 		.area = area,
 		.unit = "ns",
 		.kind = METRIC_LATENCY,
-		.source = "ftrace",
+		.source = "hyp",
 		.desc = desc,
 		.error_bound = "hypervisor clock; the remote prints microseconds: +-1 us per "
 			       "sample",

@@ -46,8 +46,7 @@ if [ "$V" != base ]; then
 	itsperf record -e ftrace -o /out/rec-affinity -- itsperf bench affinity --ops 200 \
 		> $OUT/rec-affinity.txt 2>&1
 	check_eq "$V: record affinity exit status" 0 $?
-	run=$(ls -d /out/rec-affinity/*/ 2>/dev/null | head -1)
-	[ -n "$run" ] || run=/out/rec-affinity
+	run=/out/rec-affinity
 	check_eq "$V: EL2 committed MOVI (its_cmd events) == 200" 200 \
 		"$(jobj $run/meta.json its_cmds MOVI)"
 	check "$V: EL2 commit time per command type (cmd_latency.el2.MOVI)" \
@@ -58,11 +57,11 @@ fi
 # null hypercalls: every one is an EL2 entry with reason hvc
 itsperf record -e ftrace -o /out/rec-hvc -- itsperf bench hvc --ops 1000 > $OUT/rec-hvc.txt 2>&1
 check_eq "$V: record hvc exit status" 0 $?
-run=$(ls -d /out/rec-hvc/*/ 2>/dev/null | head -1)
-[ -n "$run" ] || run=/out/rec-hvc
+run=/out/rec-hvc
 n=$(mcount $run hvc.el2.hvc)
-check "$V: EL2 hvc entries ($n) >= the workload's 1000 null hypercalls" [ "${n:-0}" -ge 1000 ]
-check "$V: EL2 hvc entries ($n) <= 1000 + 2% (other host hypercalls)" [ "${n:-0}" -le 1020 ]
+# the session's own buffer load and event enables are host hypercalls too
+check "$V: EL2 hvc entries ($n) within the workload's 1000 null hypercalls + 2%" \
+	[ "${n:-0}" -ge 1000 -a "${n:-0}" -le 1020 ]
 
 # interrupts still delivered: block I/O and network
 t_msi /dev/vda 0000:00:03.0
