@@ -49,6 +49,7 @@
 #include <json-c/json.h>
 #include <tracefs.h>
 
+#include "result/meta.h"
 #include "result/result.h"
 #include "result/result_read.h"
 #include "commands/commands.h"
@@ -417,6 +418,78 @@ static void emit_initcall(struct writer *w, const struct collect *c, const struc
 	json_object_object_add(sec, "initcall", json_object_new_string(name));
 }
 
+/*
+ * The reference kernels (kernel/patches) time their own deprivilege with
+ * local_clock() and log "itsref: ITS deprivilege done: <n> ITS, lock hold
+ * <ns> ns, hvc <ns> ns (variant v1|v2)": a second source for the span the
+ * kprobes bound, and the only one that knows whether the hvc ran under the
+ * locks (v1) or after them (v2).
+ */
+struct kernel_depriv {
+	bool found;
+	int nr_its;
+	uint64_t hold_ns;
+	uint64_t hvc_ns;
+	char variant[8];
+};
+
+static void kernel_depriv_read(struct kernel_depriv *k)
+{
+	char *log = read_kernel_log();
+	unsigned long long hold;
+	unsigned long long hvc;
+	const char *p;
+
+	memset(k, 0, sizeof(*k));
+	p = log ? strstr(log, "itsref: ITS deprivilege done: ") : NULL;
+	if (p && sscanf(p,
+			"itsref: ITS deprivilege done: %d ITS, lock hold %llu ns, hvc %llu ns "
+			"(variant %7[a-z0-9])",
+			&k->nr_its, &hold, &hvc, k->variant) == 4) {
+		k->found = true;
+		k->hold_ns = hold;
+		k->hvc_ns = hvc;
+	}
+	free(log);
+}
+
+static void emit_kernel_depriv(struct writer *w, const struct boot_result *res,
+			       struct json_object *s)
+{
+	struct kernel_depriv k;
+	bool inside;
+	char name[64];
+
+	kernel_depriv_read(&k);
+	if (!k.found)
+		return;
+	metric_name(name, sizeof(name), MF_LOCK_DEPRIVILEGE, "kernel_clock");
+	put(w, name, "lock_hold", k.hold_ns,
+	    "the reference kernel's own local_clock() span from the last its->lock taken to the "
+	    "last unlock (its log line 'itsref: ITS deprivilege done')",
+	    "local_clock() in the kernel, no probe in the span");
+	inside = !strcmp(k.variant, "v1");
+	json_object_object_add(s, "kernel_variant", json_object_new_string(k.variant));
+	json_object_object_add(s, "kernel_lock_hold_ns", json_object_new_int64(k.hold_ns));
+	json_object_object_add(s, "kernel_hvc_ns", json_object_new_int64(k.hvc_ns));
+	json_object_object_add(s, "hvc_under_locks", json_object_new_boolean(inside));
+	json_object_object_add(
+		s, "kernel_hvc_share_of_lock_hold",
+		json_object_new_double(inside && k.hold_ns ? (double)k.hvc_ns / k.hold_ns : 0));
+	if (!inside && json_object_object_get_ex(s, "hvc_share_of_locks_held", NULL)) {
+		/* the probes bound the span from outside: v2's hvc is in it, not under the locks */
+		json_object_object_add(s, "hvc_share_of_locks_held", json_object_new_double(0));
+		json_object_object_add(s, "hvc_share_method",
+				       json_object_new_string("0: the kernel runs the hvc after "
+							      "dropping the locks (variant v2)"));
+	}
+	/* the kernel's span must lie within the kprobes' bounds */
+	if (res->locks_bounds)
+		json_object_object_add(s, "kernel_lock_hold_within_probe_bounds",
+				       json_object_new_boolean(k.hold_ns >= res->locks_lower &&
+							       k.hold_ns <= res->locks_upper));
+}
+
 static void emit_series(struct writer *w, const struct boot_result *res, struct json_object *sec,
 			struct json_object *absent)
 {
@@ -485,6 +558,7 @@ static void emit_series(struct writer *w, const struct boot_result *res, struct 
 				       json_object_new_string("hvc.its_setup / deprivilege.total "
 							      "(share of the upper bound)"));
 	}
+	emit_kernel_depriv(w, res, s);
 	json_object_object_add(sec, "series", s);
 }
 

@@ -52,7 +52,7 @@ static void note(struct run_meta *m, const char *what)
 }
 
 /* the kernel log: syslog(2) first, /dev/kmsg when dmesg_restrict refuses it */
-static char *read_kernel_log(void)
+char *read_kernel_log(void)
 {
 	size_t cap = 1 << 16;
 	size_t len = 0;

@@ -64,4 +64,7 @@ struct log_facts {
 
 void parse_kernel_log(const char *log, struct log_facts *f);
 
+/* the whole kernel log ring (caller frees), NULL if it cannot be read */
+char *read_kernel_log(void);
+
 #endif

@@ -132,7 +132,8 @@ const struct metric_family metric_families[NR_METRIC_FAMILIES] = {
 				  "bpf,boot",
 				  true,
 				  "locks held across the deprivilege steps: total, locks_held, start_fn, end_fn, "
-				  "staging_copy, irqs_off" },
+				  "staging_copy, irqs_off; kernel_clock: the reference kernels' own "
+				  "local_clock() measure" },
 	[MF_LOCK_ITS_LOCK] = { "lock_hold.its_lock.<site>[.<bound>]",
 			       "lock_hold.its_lock.%s",
 			       { "lock_hold.its_lock.*", "lock_hold.its_lock.*.*" },
