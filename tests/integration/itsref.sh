@@ -79,8 +79,36 @@ stress() {	# variant
 	esac
 }
 
+# Boot-time capture of the deprivilege (itsperf boot-args + boot-collect):
+# the lock hold with IRQs off, bounded by kprobes and measured by the
+# kernel's own clock, and whether the hvc ran under the locks.
+capture() {	# variant
+	local v=$1 kernel=itsref-$1 args meta under
+	if ! "$ITSPERF" vm --list-kernels 2>/dev/null | grep -q "^$kernel\b"; then
+		tap_skip "$kernel boot capture" "not built (make kernel)"
+		return
+	fi
+	args=$("$ITSPERF" boot-args --kernel "$kernel")
+	mkdir -p "$OUT/capture-$v"
+	"$ITSPERF" vm --kernel "$kernel" --append "$args" --out "$OUT/capture-$v" --timeout 300 \
+		-- itsperf boot-collect --label "$v" -o /out/boot-1 > "$OUT/capture-$v.log" 2>&1
+	check_eq "$kernel boot capture: exit status" 0 "$?"
+	meta=$OUT/capture-$v/boot-1/meta.json
+	for m in lock_hold.deprivilege.irqs_off lock_hold.deprivilege.kernel_clock \
+		 lock_hold.its_lock.deprivilege hvc.its_setup; do
+		check "$kernel boot capture: $m" grep -q "\"name\": \"$m\"" "$meta"
+	done
+	check "$kernel boot capture: the kernel's own lock hold lies within the kprobes' bounds" \
+		grep -q '"kernel_lock_hold_within_probe_bounds": true' "$meta"
+	[ $v = v1 ] && under=true || under=false
+	check "$kernel boot capture: hvc under the locks: $under" \
+		grep -q "\"hvc_under_locks\": $under" "$meta"
+}
+
 boot base itsref-base --mode protected --gic 3
 boot v1 itsref-v1 --mode protected --gic 3
 boot v2 itsref-v2 --mode protected --gic 3
 stress v1
 stress v2
+capture v1
+capture v2
