@@ -65,6 +65,7 @@ struct vm_opts {
 	int devices;	     /* --devices N */
 	int vectors;	     /* --vectors M */
 	const char *iommu;   /* --iommu smmuv3 */
+	int icount_shift;    /* --clock */
 	bool list_kernels;
 	int argc; /* COMMAND */
 	char **argv;
@@ -104,13 +105,16 @@ static void usage(FILE *f)
 		"                          3 for M < 6, else 2*((M-2)/2)+2; 2: one shared)\n"
 		"  --iommu smmuv3          an SMMUv3 in front of PCI (iommu.passthrough=1 for the\n"
 		"                          host's own devices; vfio-pci needs it)\n"
+		"  --clock icount[:N]|wall guest clock: icount = single-threaded TCG, 2^N ns per\n"
+		"                          instruction (default N=%d; deterministic, path length\n"
+		"                          only); wall = host time (default)\n"
 		"  --timeout S             whole run, boot included (default %d s; none when\n"
 		"                          interactive)\n"
 		"  --list-kernels          kernels installed by make deps\n"
 		"  -v                      show the boot log\n\n"
 		"Exit status: COMMAND's; 2 bad arguments or missing set-up; %d the emulated\n"
 		"host failed (QEMU error, kernel panic, timeout, requested mode not reached).\n",
-		VM_MAX_DEVICES, DEFAULT_TIMEOUT_S, EXIT_VM_FAIL);
+		VM_MAX_DEVICES, VM_ICOUNT_DEFAULT_SHIFT, DEFAULT_TIMEOUT_S, EXIT_VM_FAIL);
 }
 
 /* ---- where things are ---- */
@@ -917,6 +921,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 		OPT_DEVICES,
 		OPT_VECTORS,
 		OPT_IOMMU,
+		OPT_CLOCK,
 	};
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -934,6 +939,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 		{ "devices", required_argument, NULL, OPT_DEVICES },
 		{ "vectors", required_argument, NULL, OPT_VECTORS },
 		{ "iommu", required_argument, NULL, OPT_IOMMU },
+		{ "clock", required_argument, NULL, OPT_CLOCK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -951,6 +957,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 	o->out = "out/vm";
 	o->timeout_ns = DEFAULT_TIMEOUT_S * 1000000000ull;
 	o->vectors = 8;
+	o->icount_shift = VM_CLOCK_WALL;
 	optind = 1;
 	/* '+': COMMAND's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
@@ -1038,6 +1045,13 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 				return -1;
 			}
 			o->iommu = optarg;
+			break;
+		case OPT_CLOCK:
+			if (vm_clock_parse(optarg, &o->icount_shift)) {
+				err_msg("--clock %s: use wall, icount or icount:N (N 0 to %d)", optarg,
+					VM_ICOUNT_MAX_SHIFT);
+				return -1;
+			}
 			break;
 		case 'v':
 			itsperf_verbose++;
@@ -1224,6 +1238,8 @@ int cmd_vm(int argc, char **argv)
 		.devices = o.devices,
 		.vectors = o.vectors,
 		.iommu = o.iommu,
+		.icount = o.icount_shift != VM_CLOCK_WALL,
+		.icount_shift = o.icount_shift,
 	};
 	if (o.devices) {
 		int ports;
