@@ -15,7 +15,7 @@ $(X86)/tests/gen_runs: analysis/tools/gen_runs.c $(ANALYSIS_LIB_OBJS)
 
 # The reader's sources, compiled again with sanitizers (and coverage for libFuzzer)
 FUZZ_SRCS	:= tests/fuzz/fuzz_result.c analysis/result_read.c analysis/result.c analysis/stats.c \
-		   lib/util.c
+		   analysis/clock.c lib/util.c
 FUZZ_CFLAGS	:= -O1 -g -std=gnu11 -D_GNU_SOURCE -I. -DITSPERF_VERSION='"fuzz"' $(WARN) \
 		   -fno-omit-frame-pointer
 FUZZ_LIBS	:= -ljson-c -lgsl -lgslcblas -lm

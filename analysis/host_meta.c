@@ -18,6 +18,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "analysis/clock.h"
 #include "analysis/host_meta.h"
 #include "analysis/result.h"
 #include "lib/util.h"
@@ -360,4 +361,5 @@ void run_meta_from_host(struct run_meta *m)
 			(model && (strstr(model, "linux,dummy-virt") || strstr(model, "QEMU"))) ||
 			compatible_has(DT_BASE "/compatible", "linux,dummy-virt");
 	free(model);
+	run_clock_from_meta(m);
 }

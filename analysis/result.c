@@ -22,6 +22,7 @@
 
 #include <json-c/json.h>
 
+#include "analysis/clock.h"
 #include "analysis/result.h"
 #include "analysis/result_json.h"
 #include "analysis/stats.h"
@@ -334,6 +335,7 @@ struct json_object *run_meta_to_json(const struct run_meta *m)
 				       json_object_new_double(m->sweep[i].value));
 	json_object_object_add(o, "sweep", sw);
 	add_str(o, "detect_notes", m->detect_notes);
+	json_object_object_add(o, "clock", run_clock_to_json(m));
 	return o;
 }
 
