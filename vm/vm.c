@@ -1048,8 +1048,8 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 			break;
 		case OPT_CLOCK:
 			if (vm_clock_parse(optarg, &o->icount_shift)) {
-				err_msg("--clock %s: use wall, icount or icount:N (N 0 to %d)", optarg,
-					VM_ICOUNT_MAX_SHIFT);
+				err_msg("--clock %s: use wall, icount or icount:N (N 0 to %d)",
+					optarg, VM_ICOUNT_MAX_SHIFT);
 				return -1;
 			}
 			break;
