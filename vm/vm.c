@@ -107,7 +107,7 @@ static void usage(FILE *f)
 		"                          host's own devices; vfio-pci needs it)\n"
 		"  --clock icount[:N]|wall guest clock: icount = single-threaded TCG, 2^N ns per\n"
 		"                          instruction (default N=%d; deterministic, path length\n"
-		"                          only); wall = host time (default)\n"
+		"                          only); wall = host time (default; $ITSPERF_CLOCK)\n"
 		"  --timeout S             whole run, boot included (default %d s; none when\n"
 		"                          interactive)\n"
 		"  --list-kernels          kernels installed by make deps\n"
@@ -958,6 +958,12 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 	o->timeout_ns = DEFAULT_TIMEOUT_S * 1000000000ull;
 	o->vectors = 8;
 	o->icount_shift = VM_CLOCK_WALL;
+	/* $ITSPERF_CLOCK: the default --clock (a whole test suite under icount) */
+	if (getenv("ITSPERF_CLOCK") && *getenv("ITSPERF_CLOCK") &&
+	    vm_clock_parse(getenv("ITSPERF_CLOCK"), &o->icount_shift)) {
+		err_msg("ITSPERF_CLOCK=%s: use wall, icount or icount:N", getenv("ITSPERF_CLOCK"));
+		return -1;
+	}
 	optind = 1;
 	/* '+': COMMAND's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
