@@ -448,11 +448,11 @@ static const char *verdict_text(const struct comparison *c)
 
 	if (c->gated && isfinite(c->mde)) {
 		/* a gated verdict says how small a change it could have seen */
-		snprintf(buf, sizeof(buf), "%s, mde %.1f%%",
+		snprintf(buf, sizeof(buf), "%s, mde %s%.1f%%",
 			 c->verdict == VERDICT_REGRESSION ? "REGRESSION" :
 			 c->verdict == VERDICT_CHANGED	  ? "CHANGED" :
 							    verdict_name(c->verdict),
-			 c->mde * 100);
+			 c->mde > 9.99 ? ">" : "", fmin(c->mde, 9.99) * 100);
 		return buf;
 	}
 	if (c->gated || c->verdict == VERDICT_NO_CHANGE || c->verdict == VERDICT_FEW_RUNS ||
