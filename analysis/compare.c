@@ -19,16 +19,71 @@
 
 #include <gsl/gsl_sf_gamma.h>
 
+#include "result/clock.h"
+#include "analysis/clock_check.h"
 #include "analysis/compare.h"
+#include "analysis/power.h"
 #include "analysis/stats.h"
 #include "lib/util.h"
+
+/* ---- the gated test: Welch on log per-run values (analysis/power.c) ---- */
+
+void compare_welch(struct comparison *c, const double *base, int nb, const double *new, int nn,
+		   enum metric_kind kind)
+{
+	struct welch w;
+
+	welch_test(base, nb, new, nn, WELCH_LOG_SD_FLOOR, &w);
+	c->welch = true;
+	c->welch_floored = w.floored;
+	c->welch_se = w.se;
+	c->welch_df = w.df;
+	c->welch_log = w.log;
+	c->mde = NAN;
+	switch (kind) {
+	case METRIC_LATENCY:
+		c->p_worse = w.p_greater;
+		c->p_better = w.p_less;
+		break;
+	case METRIC_THROUGHPUT:
+		c->p_worse = w.p_less;
+		c->p_better = w.p_greater;
+		break;
+	case METRIC_COUNT:
+		c->p_worse = c->p_better = fmin(1, 2 * fmin(w.p_greater, w.p_less));
+		break;
+	}
+	c->p = fmin(1, 2 * fmin(w.p_greater, w.p_less));
+	c->p_worse_adj = c->p_worse;
+	c->p_better_adj = c->p_better;
+	c->p_shown = c->p;
+	/* a t test can reach any p with 2 runs per side; fewer: none */
+	c->p_floor = w.valid ? 0 : 1;
+}
+
+double compare_mde(const struct comparison *c, double alpha, double threshold)
+{
+	struct welch w = {
+		.se = c->welch_se,
+		.df = c->welch_df,
+		.log = c->welch_log,
+		.valid = c->welch && isfinite(c->welch_se) && c->welch_se > 0,
+	};
+	double m = welch_mde(&w, alpha, MDE_POWER);
+
+	if (!isfinite(m))
+		return NAN;
+	if (!w.log)
+		m = c->base != 0 ? m / fabs(c->base) : NAN;
+	return fmax(m, threshold);
+}
 
 void compare_opts_default(struct compare_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->threshold = 0.05;
 	o->alpha = 0.05;
-	o->min_runs = 5;
+	o->min_runs = 3;
 	o->nboot = 2000;
 	o->seed = 1;
 	o->level = 0.95;
@@ -242,6 +297,7 @@ int compare_family(struct comparison **cs, const enum metric_kind *kinds, int n,
 	double *pb = xmalloc((n + 1) * sizeof(*pb));
 	double *aw = xmalloc((n + 1) * sizeof(*aw));
 	double *ab = xmalloc((n + 1) * sizeof(*ab));
+	int nr_family;
 	int nr = 0;
 	int i;
 
@@ -253,11 +309,13 @@ int compare_family(struct comparison **cs, const enum metric_kind *kinds, int n,
 	}
 	adjust(o->correction, pw, aw, nr);
 	adjust(o->correction, pb, ab, nr);
+	nr_family = nr;
 	nr = 0;
 	for (i = 0; i < n; i++) {
 		if (cs[i]->gated) {
 			cs[i]->p_worse_adj = aw[nr];
 			cs[i]->p_better_adj = ab[nr];
+			cs[i]->mde = compare_mde(cs[i], o->alpha / nr_family, o->threshold);
 		}
 		nr += cs[i]->gated;
 		compare_decide(cs[i], kinds[i], o);

@@ -70,10 +70,25 @@ struct comparison {
 	 */
 	double p_floor;
 	bool gated;
+	/*
+	 * Gated comparisons use Welch's t on log per-run values
+	 * (analysis/power.h) instead of the rank test: se and df of that test,
+	 * and the minimum detectable effect (relative, at MDE_POWER, alpha
+	 * divided over the gated family), never below the threshold.
+	 */
+	bool welch;
+	bool welch_floored; /* a side's dispersion was below the floor */
+	double welch_se;
+	double welch_df;
+	bool welch_log;
+	double mde;
 	enum verdict verdict;
 };
 
 void compare_opts_default(struct compare_opts *o);
+/* a gated comparison: replace the rank test by Welch's t on log values (power.c's test) */
+void compare_welch(struct comparison *c, const double *base, int nb, const double *new, int nn,
+		   enum metric_kind kind);
 const char *verdict_name(enum verdict v);
 
 /* everything but the verdict: medians, ratio, CI, U and the p-values */
@@ -93,5 +108,12 @@ void holm_adjust(const double *p, double *p_adj, int n);
 /* Benjamini-Hochberg step-up: p_adj[i] from p[i], n tests */
 void bh_adjust(const double *p, double *p_adj, int n);
 const char *correction_name(enum correction c);
+
+/*
+ * The minimum detectable effect of a gated comparison (relative change),
+ * at level alpha (the family's alpha over its size: a Bonferroni bound on
+ * what B-H needs), at least threshold (the practical floor). NAN if none.
+ */
+double compare_mde(const struct comparison *c, double alpha, double threshold);
 
 #endif

@@ -46,6 +46,40 @@ static bool wanted(const struct metric_ref *m, int pass)
 	return metric_is(m->name, MF_CMD_LATENCY, "total");
 }
 
+/*
+ * A verdict per point for the p50s and values: the gated test (Welch on
+ * logs, analysis/power.c) over the runs at that point, each point on its
+ * own (no correction across points: one question per offered load).
+ */
+static void point_verdict(struct comparison *c, const double *base, int nb, const double *vals,
+			  int n, const struct metric_ref *m, enum run_stat st,
+			  const struct compare_opts *co, unsigned long seed)
+{
+	compare_values(base, nb, vals, n, m->kind, co, seed, c);
+	if (st != STAT_P50 || nb < co->min_runs || n < co->min_runs) {
+		c->verdict = VERDICT_FEW_RUNS;
+		return;
+	}
+	compare_welch(c, base, nb, vals, n, m->kind);
+	compare_decide(c, m->kind, co);
+}
+
+static char point_mark(const struct comparison *c)
+{
+	switch (c->verdict) {
+	case VERDICT_REGRESSION:
+		return 'R';
+	case VERDICT_IMPROVEMENT:
+		return 'I';
+	case VERDICT_CHANGED:
+		return 'C';
+	case VERDICT_NO_CHANGE:
+		return '=';
+	default:
+		return '?';
+	}
+}
+
 static int max_runs(const struct run_set *s)
 {
 	int m = 1;
@@ -111,7 +145,7 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 				for (g = 0; g < s->nr_groups; g++) {
 					fprintf(f, " %12.12s", s->groups[g].name);
 					if (co && g)
-						fprintf(f, " %8s %6s", "change", "p");
+						fprintf(f, " %8s %6s %s", "change", "p", "v");
 				}
 				fprintf(f, "\n");
 			}
@@ -137,8 +171,8 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 					char mb[32];
 
 					if (co && g && n && nb)
-						compare_values(base, nb, vals, n, refs[i % nr].kind,
-							       co, co->seed + j, &c);
+						point_verdict(&c, base, nb, vals, n, &refs[i % nr],
+							      stats[k], co, co->seed + j);
 					if (fmt == FMT_TEXT || fmt == FMT_EMAIL ||
 					    fmt == FMT_MARKDOWN) {
 						fmt_value(mb, sizeof(mb), med, refs[i % nr].unit);
@@ -155,8 +189,10 @@ int throughput_view(FILE *f, const struct run_set *s, const char *sweep, enum ou
 								snprintf(ch, sizeof(ch), "%+.1f%%",
 									 (c.ratio - 1) * 100);
 							if (isfinite(c.p) && n && nb)
-								snprintf(p, sizeof(p), "%.2g", c.p);
-							fprintf(f, " %8s %6s", ch, p);
+								snprintf(p, sizeof(p), "%.2g",
+									 c.p_shown);
+							fprintf(f, " %8s %6s %c", ch, p,
+								n && nb ? point_mark(&c) : '-');
 						}
 					} else if (fmt == FMT_CSV && n) {
 						fprintf(f, "%s,%.10g,%s,%s,%s,%s,%d,%.10g",

@@ -27,6 +27,9 @@
 
 #include "analysis/compare.h"
 #include "analysis/format.h"
+#include "analysis/clock_check.h"
+#include "analysis/power.h"
+#include "result/clock.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
 #include "analysis/throughput.h"
@@ -137,6 +140,8 @@ static void build_table(struct table *t, const struct run_set *s, const struct m
 					       o->seed ^ name_hash(refs[i].name) ^ (k << 8) ^ g, c);
 				c->gated = is_gated(o, &refs[i], stats[k]) && nb >= o->min_runs &&
 					   nn >= o->min_runs;
+				if (c->gated)
+					compare_welch(c, bv, nb, nv, nn, refs[i].kind);
 				free(nv);
 			}
 		}
@@ -182,7 +187,17 @@ static void fmt_change(char *buf, size_t len, double ratio)
 
 static const char *verdict_text(const struct comparison *c)
 {
-	static char buf[48];
+	static char buf[64];
+
+	if (c->gated && isfinite(c->mde)) {
+		/* a gated verdict says how small a change it could have seen */
+		snprintf(buf, sizeof(buf), "%s, mde %s%.1f%%",
+			 c->verdict == VERDICT_REGRESSION ? "REGRESSION" :
+			 c->verdict == VERDICT_CHANGED	  ? "CHANGED" :
+							    verdict_name(c->verdict),
+			 c->mde > 9.99 ? ">" : "", fmin(c->mde, 9.99) * 100);
+		return buf;
+	}
 
 	if (c->gated || c->verdict == VERDICT_NO_CHANGE || c->verdict == VERDICT_FEW_RUNS ||
 	    c->verdict == VERDICT_MISSING) {
@@ -201,7 +216,12 @@ static void print_method(FILE *f, const struct table *t, const char *pfx)
 	const struct compare_opts *o = t->o;
 
 	fprintf(f, "%sobservations: one per run (its median p50, its p99, or its value);\n", pfx);
-	fprintf(f, "%sMann-Whitney U (exact up to 60 runs), %.0f%% bootstrap CI of the ratio\n",
+	fprintf(f, "%sgated (headline family): one-sided Welch t on log values, sd floor %g%%;\n",
+		pfx, WELCH_LOG_SD_FLOOR * 100);
+	fprintf(f, "%smde: smallest change found with %.0f%% power (alpha / gated), >= %g%%;\n",
+		pfx, MDE_POWER * 100, o->threshold * 100);
+	fprintf(f,
+		"%sungated: Mann-Whitney U (exact up to 60 runs), %.0f%% bootstrap CI of the ratio\n",
 		pfx, o->level * 100);
 	fprintf(f, "%sof medians (%u resamples); verdict when p < %g%s, CI excludes 1 and\n", pfx,
 		o->nboot, o->alpha, corr_text(o->correction));
@@ -216,11 +236,12 @@ static void print_groups(FILE *f, const struct run_set *s, const char *pfx)
 	for (g = 0; g < s->nr_groups; g++) {
 		const struct run_group *grp = &s->groups[g];
 		const struct run_meta *m = &grp->runs[0]->meta;
+		char clk[64];
 
-		fprintf(f, "%s%-5s %s: %d run%s, %s %s%s (%s)\n", pfx, g ? "new" : "base",
+		fprintf(f, "%s%-5s %s: %d run%s, %s %s%s, clock %s (%s)\n", pfx, g ? "new" : "base",
 			grp->name, grp->nr_runs, grp->nr_runs == 1 ? "" : "s", m->kernel_release,
 			m->pkvm_mode[0] ? m->pkvm_mode : "?", m->emulated ? " emulated" : "",
-			grp->origin);
+			run_clock_str(m, clk, sizeof(clk)), grp->origin);
 	}
 }
 
@@ -365,6 +386,19 @@ static bool email_row_wanted(const struct compare_opts *o, const struct row *r)
 	return metric_gated_by_default(r->m->name);
 }
 
+/* the clock of the figures, and what an icount figure is not */
+static void email_clock_lines(FILE *f, const struct run_meta *m)
+{
+	char clk[64];
+
+	email_line(f, "Clock: %s.", run_clock_str(m, clk, sizeof(clk)));
+	if (!strcmp(m->clock.kind, "icount")) {
+		email_line(f, "icount: guest time = executed instructions: path length");
+		email_line(f, "only, no cache/TLB cost; an exception to EL2 costs about");
+		email_line(f, "one instruction.");
+	}
+}
+
 static void out_email(FILE *f, const struct table *t)
 {
 	int nr_rows;
@@ -385,7 +419,8 @@ static void out_email(FILE *f, const struct table *t)
 	email_line(f, "Change of the median over runs against %s", s->groups[0].name);
 	email_line(f, "(%s, %s%s).", bm->kernel_release, bm->pkvm_mode,
 		   bm->emulated ? ", emulated host: A/B only" : "");
-	email_line(f, "R regression, I improvement: one-sided Mann-Whitney p < %g%s,", t->o->alpha,
+	email_clock_lines(f, bm);
+	email_line(f, "R regression, I improvement: one-sided Welch t (log) p < %g%s,", t->o->alpha,
 		   corr_text(t->o->correction));
 	email_line(f, "95%% CI excludes 0, |change| > %g%%; lower case: not gated;",
 		   t->o->threshold * 100);
@@ -521,6 +556,11 @@ static void out_json(FILE *f, const struct table *t, bool regression)
 			json_object_object_add(j, "p_worse_adj", jnum(c->p_worse_adj));
 			json_object_object_add(j, "p_better_adj", jnum(c->p_better_adj));
 			json_object_object_add(j, "gated", json_object_new_boolean(c->gated));
+			if (c->welch) {
+				json_object_object_add(j, "test",
+						       json_object_new_string("welch-log"));
+				json_object_object_add(j, "mde", jnum(c->mde));
+			}
 			json_object_object_add(j, "verdict",
 					       json_object_new_string(verdict_name(c->verdict)));
 			json_object_array_add(res, j);
@@ -640,10 +680,13 @@ static void usage(FILE *f)
 		"  -t, --throughput       commands/s and per-command latency vs offered --rate\n"
 		"      --sweep NAME       the same against a swept variable (meta.sweep.NAME)\n"
 		"      --include-partial  use runs marked partial\n"
+		"      --force            compare runs of different clocks (icount/wall, emulated/\n"
+		"                         hardware) instead of refusing (exit 2)\n"
 		"      --all              email: also the diagnostic breakdowns and event counts\n"
 		"                         (by default a cover letter gets the headline metrics)\n"
 		"  -o, --output FILE      write there instead of stdout\n"
-		"exit status: 1 if a gated metric regressed, 0 if not, 2 on bad input or too few runs\n");
+		"exit status: 1 if a gated metric regressed, 0 if not, 2 on bad input, too few runs\n"
+		"or mixed clocks\n");
 }
 
 static int parse_pct(const char *s, double *v)
@@ -680,11 +723,13 @@ int cmd_compare(int argc, char **argv)
 		{ "sweep", required_argument, NULL, 'S' },
 		{ "include-partial", no_argument, NULL, 'P' },
 		{ "all", no_argument, NULL, 'A' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES };
+	bool force = false;
 	const char **gate = NULL;
 	enum out_format fmt = FMT_TEXT;
 	const char *output = NULL;
@@ -783,6 +828,9 @@ int cmd_compare(int argc, char **argv)
 		case 'P':
 			so.include_partial = true;
 			break;
+		case 'F':
+			force = true;
+			break;
 		case 'o':
 			output = optarg;
 			break;
@@ -801,6 +849,10 @@ int cmd_compare(int argc, char **argv)
 	if (run_set_load(&s, argv + optind, argc - optind, &so)) {
 		free(gate);
 		return EXIT_USAGE;
+	}
+	if (run_set_clock_check(&s, force)) {
+		ret = EXIT_USAGE;
+		goto out_set;
 	}
 	if (s.nr_groups < 2 && !throughput) {
 		err_msg("only one group of runs (label '%s'): nothing to compare with",

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "analysis/format.h"
+#include "result/clock.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
 #include "analysis/throughput.h"
@@ -42,6 +43,18 @@ static void fmt_num(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.4g", v);
 }
 
+/* the clock of the timings; for icount, what it does not measure */
+static void report_clock_line(FILE *f, const struct run_meta *m, const char *pfx)
+{
+	char clk[64];
+
+	fprintf(f, "%sclock %s%s\n", pfx, run_clock_str(m, clk, sizeof(clk)),
+		strcmp(m->clock.kind, "icount") ?
+			"" :
+			": instructions executed, path length only (no "
+			"cache/TLB cost; an EL2 exception ~1 instruction)");
+}
+
 static void print_run_header(FILE *f, const struct result_data *d, const char *title)
 {
 	const struct run_meta *m = &d->meta;
@@ -54,6 +67,7 @@ static void print_run_header(FILE *f, const struct result_data *d, const char *t
 	if (m->emulated)
 		fprintf(f,
 			"# emulated host (QEMU TCG): timings are for A/B on the same emulator only\n");
+	report_clock_line(f, m, "# ");
 	if (m->offered_rate > 0 || m->nr_sweep) {
 		int i;
 
@@ -213,6 +227,8 @@ static void report_markdown(FILE *f, const struct result_data *d, const char *ti
 		d->meta.label, d->meta.kernel_release, d->meta.pkvm_mode, d->meta.gic_version,
 		d->meta.its_count, d->meta.nr_cpus, d->meta.emulated ? ", emulated (QEMU TCG)" : "",
 		d->partial ? ", **partial**" : "");
+	report_clock_line(f, &d->meta, "");
+	fprintf(f, "\n");
 	fprintf(f, "| area | metric | unit |");
 	for (c = 0; c < 9; c++)
 		fprintf(f, " %s |", cols[c]);

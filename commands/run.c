@@ -81,6 +81,7 @@ struct run_opts {
 	struct run_sweep points[RUN_MAX_SWEEP]; /* --point: recorded only */
 	int nr_points;
 	struct sweep_plan sweep; /* --sweep: one run per value */
+	int senders;		 /* --senders J: threads of the paced workloads */
 };
 
 /* the progress line: phase and elapsed time, refreshed on a terminal */
@@ -173,6 +174,8 @@ static void usage(FILE *f)
 		"                         one pass over every device the guard allows\n"
 		"  -b, --blockdev DEV     block device for the msi workload (read-only)\n"
 		"  -w, --workloads LIST   only these workloads of the suite\n"
+		"      --senders J        J threads send the paced workloads' commands (one\n"
+		"                         shared schedule: several commands in flight)\n"
 		"      --samples          keep raw per-event samples\n"
 		"      --trace-dat        keep every ITS command as a raw ftrace record in\n"
 		"                         files/trace.dat (trace-cmd report, KernelShark)\n"
@@ -259,6 +262,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "dry-run", no_argument, NULL, 'N' },
 		{ "sweep", required_argument, NULL, 'W' },
 		{ "point", required_argument, NULL, 'P' },
+		{ "senders", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -268,6 +272,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 
 	o->suite_name = "quick";
 	o->runs = 3;
+	o->senders = 1;
 	o->out = "itsperf-results";
 	while ((c = getopt_long(argc, argv, "l:s:n:r:o:e:d:b:w:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -293,6 +298,13 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'o':
 			o->out = optarg;
+			break;
+		case 'J':
+			if (parse_u64(optarg, &v) || !v || v > 64) {
+				err_msg("--senders: '%s' is not a number from 1 to 64", optarg);
+				return EXIT_USAGE;
+			}
+			o->senders = v;
 			break;
 		case 'e':
 			o->collectors = optarg;
@@ -538,8 +550,12 @@ static int run_phase(struct run_ctx *ctx, struct result_run *r, const struct sui
 	bo.quiet = true;
 	bo.ops = ph->ops;
 	bo.duration_ns = ph->duration_ms * 1000000ull;
-	if (ph->paced)
+	if (ph->paced) {
 		bo.rate = rate;
+		/* several senders share one open-loop schedule: more than one command in flight */
+		bo.jobs = o->senders;
+		bo.pressure = 0; /* the collectors measure; no second kprobe set */
+	}
 	if (ph->needs_device) {
 		for (i = 0; i < o->nr_devices; i++)
 			bo.devices[bo.nr_devices++] = o->devices[i];

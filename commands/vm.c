@@ -44,13 +44,16 @@ static void usage(FILE *f)
 		"                          3 for M < 6, else 2*((M-2)/2)+2; 2: one shared)\n"
 		"  --iommu smmuv3          an SMMUv3 in front of PCI (iommu.passthrough=1 for the\n"
 		"                          host's own devices; vfio-pci needs it)\n"
+		"  --clock icount[:N]|wall guest clock: icount = single-threaded TCG, 2^N ns per\n"
+		"                          instruction (default N=%d; deterministic, path length\n"
+		"                          only); wall = host time (default; $ITSPERF_CLOCK)\n"
 		"  --timeout S             whole run, boot included (default %d s; none when\n"
 		"                          interactive)\n"
 		"  --list-kernels          kernels installed by make deps\n"
 		"  -v                      show the boot log\n\n"
 		"Exit status: COMMAND's; 2 bad arguments or missing set-up; %d the emulated\n"
 		"host failed (QEMU error, kernel panic, timeout, requested mode not reached).\n",
-		VM_MAX_DEVICES, VM_DEFAULT_TIMEOUT_S, EXIT_VM_FAIL);
+		VM_MAX_DEVICES, VM_ICOUNT_DEFAULT_SHIFT, VM_DEFAULT_TIMEOUT_S, EXIT_VM_FAIL);
 }
 
 static int parse_opts(int argc, char **argv, struct vm_params *o)
@@ -71,6 +74,7 @@ static int parse_opts(int argc, char **argv, struct vm_params *o)
 		OPT_DEVICES,
 		OPT_VECTORS,
 		OPT_IOMMU,
+		OPT_CLOCK,
 	};
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -88,6 +92,7 @@ static int parse_opts(int argc, char **argv, struct vm_params *o)
 		{ "devices", required_argument, NULL, OPT_DEVICES },
 		{ "vectors", required_argument, NULL, OPT_VECTORS },
 		{ "iommu", required_argument, NULL, OPT_IOMMU },
+		{ "clock", required_argument, NULL, OPT_CLOCK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -105,6 +110,13 @@ static int parse_opts(int argc, char **argv, struct vm_params *o)
 	o->out = "out/vm";
 	o->timeout_ns = VM_DEFAULT_TIMEOUT_S * 1000000000ull;
 	o->vectors = 8;
+	o->icount_shift = VM_CLOCK_WALL;
+	/* $ITSPERF_CLOCK: the default --clock (a whole test suite under icount) */
+	if (getenv("ITSPERF_CLOCK") && *getenv("ITSPERF_CLOCK") &&
+	    vm_clock_parse(getenv("ITSPERF_CLOCK"), &o->icount_shift)) {
+		err_msg("ITSPERF_CLOCK=%s: use wall, icount or icount:N", getenv("ITSPERF_CLOCK"));
+		return -1;
+	}
 	optind = 1;
 	/* '+': COMMAND's own options are not ours */
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
@@ -192,6 +204,13 @@ static int parse_opts(int argc, char **argv, struct vm_params *o)
 				return -1;
 			}
 			o->iommu = optarg;
+			break;
+		case OPT_CLOCK:
+			if (vm_clock_parse(optarg, &o->icount_shift)) {
+				err_msg("--clock %s: use wall, icount or icount:N (N 0 to %d)",
+					optarg, VM_ICOUNT_MAX_SHIFT);
+				return -1;
+			}
 			break;
 		case 'v':
 			itsperf_verbose++;

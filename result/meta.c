@@ -22,6 +22,7 @@
 
 #include <json-c/json.h>
 
+#include "result/clock.h"
 #include "lib/util.h"
 #include "result/json.h"
 #include "result/meta.h"
@@ -364,6 +365,7 @@ void run_meta_from_host(struct run_meta *m)
 			(model && (strstr(model, "linux,dummy-virt") || strstr(model, "QEMU"))) ||
 			compatible_has(DT_BASE "/compatible", "linux,dummy-virt");
 	free(model);
+	run_clock_from_meta(m);
 }
 
 struct json_object *run_meta_to_json(const struct run_meta *m)
@@ -401,5 +403,6 @@ struct json_object *run_meta_to_json(const struct run_meta *m)
 				       json_object_new_double(m->sweep[i].value));
 	json_object_object_add(o, "sweep", sw);
 	json_add_str(o, "detect_notes", m->detect_notes);
+	json_object_object_add(o, "clock", run_clock_to_json(m));
 	return o;
 }

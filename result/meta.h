@@ -46,6 +46,12 @@ struct run_meta {
 	} sweep[RUN_MAX_SWEEP];
 	int nr_sweep;
 	char detect_notes[256]; /* how run_meta_from_host() found mode/GIC/ITS */
+	/* the clock of the timings (result/clock.h); kind "" = not filled yet */
+	struct run_clock {
+		char kind[16]; /* "icount" or "wall" */
+		int shift;     /* icount: 2^shift ns per instruction; -1 for wall */
+		bool emulated;
+	} clock;
 };
 
 /* fill the parts of run_meta the running kernel tells (uname, cmdline, mode, GIC, CPUs) */

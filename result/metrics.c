@@ -390,20 +390,29 @@ bool metric_is_throughput(const char *name)
 
 bool metric_gated_by_default(const char *name)
 {
-	const struct metric_family *f;
-	const struct metric_part *p;
+	const char *rest;
 
+	/* a second collector's copy never gates */
 	if (strchr(name, ':'))
 		return false;
-	f = metric_family_of(name);
-	if (!f)
-		return true;
-	if (!f->gated)
-		return false;
-	if (!f->parts)
-		return true;
-	p = metric_part_of(f, name);
-	return p && p->gated;
+	if (str_starts(name, "cmd_latency.total.")) {
+		rest = name + strlen("cmd_latency.total.");
+		return *rest && !strchr(rest, '.');
+	}
+	if (str_starts(name, "throughput.")) {
+		rest = name + strlen("throughput.");
+		return *rest && !strchr(rest, '.');
+	}
+	if (str_starts(name, "lock_hold.its_node.")) {
+		/* per ITS (its@<base>), not the breakdowns by caller and command */
+		rest = name + strlen("lock_hold.its_node.");
+		return *rest && !strchr(rest, '.');
+	}
+	return !strcmp(name, "lock_hold.its_node") ||
+	       !strcmp(name, "lock_hold.deprivilege.locks_held") ||
+	       !strcmp(name, "lock_hold.deprivilege.kernel_clock") ||
+	       !strcmp(name, "hvc.hvc.hvc_roundtrip") ||
+	       !strcmp(name, "hvc.vcpu.kvm_run_roundtrip");
 }
 
 static bool listed(const char *list, const char *s)

@@ -106,8 +106,11 @@ bool metric_is_throughput(const char *name);
 const struct metric_part *metric_part_of(const struct metric_family *f, const char *name);
 const struct metric_part *metric_part(enum metric_id id, const char *part);
 /*
- * Gated by default: a family (or part) marked gated, never a second
- * collector's copy (NAME:<collector>); names of no family gate.
+ * Gated by default: the headline family only (issue: verdicts with power):
+ * per-command-type total latency, the its->lock hold, the deprivilege lock
+ * hold, the hvc and KVM_RUN round trips, throughput per workload. Never a
+ * second collector's copy (NAME:<collector>). The table's "gated" flags
+ * mark the families these names belong to.
  */
 bool metric_gated_by_default(const char *name);
 /*

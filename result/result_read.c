@@ -17,6 +17,7 @@
 
 #include "result/result.h"
 #include "result/result_read.h"
+#include "result/clock.h"
 #include "lib/util.h"
 
 #ifndef ITSPERF_VERSION
@@ -170,6 +171,19 @@ static int get_bool(struct rctx *c, struct json_object *o, const char *path, con
 	return 0;
 }
 
+static int parse_meta_clock(struct rctx *c, struct json_object *o, struct run_meta *m)
+{
+	struct json_object *clk = NULL;
+	char err[128];
+
+	json_object_object_get_ex(o, "clock", &clk);
+	if (run_clock_from_json(m, clk, err, sizeof(err))) {
+		fail(c, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_meta_obj(struct rctx *c, struct json_object *o, struct run_meta *m)
 {
 	struct json_object *sw;
@@ -201,6 +215,8 @@ static int parse_meta_obj(struct rctx *c, struct json_object *o, struct run_meta
 	    field(c, o, p, "sweep", json_type_object, false, &sw) < 0)
 		return -1;
 	m->start_ns = start;
+	if (parse_meta_clock(c, o, m))
+		return -1;
 	if (!m->label[0]) {
 		fail(c, "meta.label: empty (every run needs a label, e.g. the patch revision)");
 		return -1;

@@ -97,10 +97,14 @@ char *vm_kernel_cmdline(const struct vm_config *cfg)
 {
 	/* panic=-1: reboot at once on panic, and -no-reboot turns that into QEMU exiting */
 	/* with an IOMMU, the host's own devices keep direct DMA: vfio gets its own domains */
-	return xasprintf("console=ttyAMA0 panic=-1 rdinit=/init %s%s%s%s%s", mode_args(cfg->mode),
-			 cfg->gic == 4 ? " kvm-arm.vgic_v4_enable=1" : "",
-			 cfg->iommu ? " iommu.passthrough=1" : "",
-			 cfg->append && *cfg->append ? " " : "", cfg->append ? cfg->append : "");
+	char *clock = vm_clock_cmdline(cfg->icount, cfg->icount_shift);
+	char *s = xasprintf("console=ttyAMA0 panic=-1 rdinit=/init %s%s%s %s%s%s",
+			    mode_args(cfg->mode), cfg->gic == 4 ? " kvm-arm.vgic_v4_enable=1" : "",
+			    cfg->iommu ? " iommu.passthrough=1" : "", clock,
+			    cfg->append && *cfg->append ? " " : "", cfg->append ? cfg->append : "");
+
+	free(clock);
+	return s;
 }
 
 static void add_9p(struct strv *s, const char *tag, const char *dir, bool ro, int slot)
@@ -213,6 +217,11 @@ char **vm_qemu_argv(const struct vm_config *cfg)
 	char *disk = qopt(cfg->disk);
 
 	strv_add(&s, xstrdup(cfg->qemu));
+	if (cfg->icount) {
+		/* icount needs single-threaded TCG; sleep=off: idle time costs no guest time */
+		strv_add2(&s, "-accel", xstrdup("tcg,thread=single"));
+		strv_add2(&s, "-icount", xasprintf("shift=%d,sleep=off", cfg->icount_shift));
+	}
 	strv_add2(&s, "-M",
 		  xasprintf("virt,gic-version=%d,its=on,virtualization=on%s%s", cfg->gic,
 			    cfg->iommu ? ",iommu=" : "", cfg->iommu ? cfg->iommu : ""));

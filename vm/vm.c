@@ -1008,6 +1008,8 @@ int vm_boot(const struct vm_params *o)
 		.devices = o->devices,
 		.vectors = o->vectors,
 		.iommu = o->iommu,
+		.icount = o->icount_shift != VM_CLOCK_WALL,
+		.icount_shift = o->icount_shift,
 	};
 	if (o->devices) {
 		int ports;

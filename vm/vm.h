@@ -69,7 +69,18 @@ struct vm_config {
 	int devices;	   /* --devices: extra MSI-X devices (vm_extra_slot()) */
 	int vectors;	   /* --vectors: MSI-X vectors each (vm_extra_vectors()) */
 	const char *iommu; /* --iommu smmuv3, or NULL */
+	bool icount;	   /* --clock icount:N (false: wall, the default) */
+	int icount_shift;  /* N */
 };
+
+/* ---- --clock (clock.c) ---- */
+#define VM_CLOCK_WALL		-1
+#define VM_ICOUNT_DEFAULT_SHIFT 0 /* 1 ns per instruction: vm/clock.c, README */
+#define VM_ICOUNT_MAX_SHIFT	10
+/* "wall", "icount" or "icount:N" -> shift (VM_CLOCK_WALL for wall); -1 if invalid */
+int vm_clock_parse(const char *s, int *shift);
+/* the kernel argument naming the clock: itsperf.clock=icount:N|wall (caller frees) */
+char *vm_clock_cmdline(bool icount, int shift);
 
 /*
  * --devices N --vectors M: N virtio-serial-pci devices with M MSI-X
@@ -251,6 +262,7 @@ struct vm_params {
 	int devices;	     /* --devices N */
 	int vectors;	     /* --vectors M */
 	const char *iommu;   /* --iommu smmuv3 */
+	int icount_shift;    /* --clock: VM_CLOCK_WALL or icount's shift */
 	bool list_kernels;
 	int argc; /* COMMAND */
 	char **argv;

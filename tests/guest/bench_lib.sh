@@ -5,6 +5,7 @@
 # argument (x1) names the command, aggregated by an ftrace hist trigger
 # keyed by builder.sym (PLATFORM.md). Results go to $OUT as TAP-like lines
 # that the host-side test turns into TAP.
+. /mnt/share/wait_lib.sh
 T=/sys/kernel/tracing
 OUT=${ITSPERF_OUT:-/out}
 RES=$OUT/bench.res
@@ -113,6 +114,12 @@ eff_snapshot() {
 	for i in $(its_irqs); do echo "$i $(cat /proc/irq/$i/effective_affinity_list)"; done
 }
 
+# an affinity moved since /tmp/aff.before (the workload is under way)
+aff_changed() {
+	aff_snapshot > /tmp/aff.now
+	! cmp -s /tmp/aff.before /tmp/aff.now
+}
+
 no_journal() {
 	[ -z "$(ls /run/itsperf/ 2>/dev/null)" ]
 }
@@ -148,7 +155,7 @@ t_affinity_sigterm() {
 	aff_snapshot > /tmp/aff.before
 	itsperf bench affinity --duration 60 --rate 100 > $OUT/affinity_term.txt 2>&1 &
 	pid=$!
-	sleep 2
+	wait_until 300 aff_changed
 	aff_snapshot > /tmp/aff.during
 	kill -TERM $pid
 	wait $pid
@@ -169,7 +176,7 @@ t_affinity_sigkill() {
 	aff_snapshot > /tmp/aff.before
 	itsperf bench affinity --duration 60 --rate 100 > /dev/null 2>&1 &
 	pid=$!
-	sleep 2
+	wait_until 300 aff_changed
 	kill -KILL $pid
 	wait $pid
 	aff_snapshot > /tmp/aff.killed
@@ -229,7 +236,7 @@ t_rebind_sigkill() {
 	local pid rc bdf=0000:00:02.0
 	itsperf bench rebind --device $bdf --duration 60 > /dev/null 2>&1 &
 	pid=$!
-	sleep 1
+	wait_until 300 journal_present
 	kill -KILL $pid
 	wait $pid
 	check "rebind SIGKILL: journal left behind" not no_journal

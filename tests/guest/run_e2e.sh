@@ -10,6 +10,7 @@ RES=/out/run.res
 ok() { echo "ok $*" >> $RES; }
 fail() { echo "fail $*" >> $RES; }
 check() { what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+. /mnt/share/wait_lib.sh
 
 DEV=$(basename "$(dirname "$(readlink -f /sys/class/net/eth1/device)")")
 DRV=$(basename "$(readlink -f /sys/bus/pci/devices/$DEV/driver)")
@@ -78,7 +79,8 @@ check "--trace-dat: report names the file" grep -q 'raw ITS command records: .*t
 itsperf run --label S --suite quick --runs 2 --rate 50 --workloads affinity,rebind \
 	--device $DEV -o /out/sigint > /out/run-sigint.log 2>&1 &
 pid=$!
-sleep 2
+# ready: the affinity workload has started (its journal exists), set-up is done
+check "SIGINT: the paced workload started" wait_until 300 journal_present
 kill -INT $pid
 wait $pid
 rc=$?

@@ -177,11 +177,16 @@ t_inv() {	# bdf ops
 	check "inv: journal removed" no_journal
 }
 
+# the inv workload is under way: the device sits on vfio-pci and the journal exists
+inv_running() {	# bdf
+	[ "$(pci_driver $1)" = vfio-pci ] && journal_present
+}
+
 t_inv_signals() {	# bdf
 	local pid rc bdf=$1
 	itsperf bench inv --device $bdf --duration 60 --rate 50 > $OUT/inv_term.txt 2>&1 &
 	pid=$!
-	sleep 3
+	wait_until 300 inv_running $bdf
 	check_eq "inv running: device on vfio-pci" vfio-pci "$(pci_driver $bdf)"
 	kill -TERM $pid
 	wait $pid
@@ -194,7 +199,7 @@ t_inv_signals() {	# bdf
 	check "inv SIGTERM: journal removed" no_journal
 	itsperf bench inv --device $bdf --duration 60 --rate 50 > /dev/null 2>&1 &
 	pid=$!
-	sleep 3
+	wait_until 300 inv_running $bdf
 	kill -KILL $pid
 	wait $pid
 	check "inv SIGKILL: journal left behind" not no_journal

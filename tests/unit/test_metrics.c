@@ -121,12 +121,18 @@ static void test_gating(void **state)
 	assert_false(metric_gated_by_default("cmd_latency.queue_wait.MOVI"));
 	assert_false(metric_gated_by_default("cmd_latency.total.MOVI:ftrace"));
 	assert_false(metric_gated_by_default("cmd_latency.clear_path"));
-	assert_true(metric_gated_by_default("lock_hold.its_lock.cpu_init.upper"));
+	/* the headline family only: not the its_lock diagnostics */
+	assert_false(metric_gated_by_default("lock_hold.its_lock.cpu_init.upper"));
+	assert_true(metric_gated_by_default("lock_hold.deprivilege.locks_held"));
+	assert_true(metric_gated_by_default("lock_hold.deprivilege.kernel_clock"));
+	assert_false(metric_gated_by_default("lock_hold.deprivilege.start_fn"));
+	assert_true(metric_gated_by_default("hvc.vcpu.kvm_run_roundtrip"));
+	assert_false(metric_gated_by_default("hvc.el2.hvc"));
 	assert_true(metric_gated_by_default("lock_hold.its_node.its@8080000"));
 	assert_false(metric_gated_by_default("lock_hold.its_node.its@8080000.caller.MOVI"));
 	assert_true(metric_gated_by_default("hvc.hvc.hvc_roundtrip"));
 	assert_true(metric_gated_by_default("throughput.commands"));
-	assert_true(metric_gated_by_default("an.unknown.metric"));
+	assert_false(metric_gated_by_default("an.unknown.metric"));
 }
 
 static int add(struct result_run *r, const char *name, const char *source, double v)

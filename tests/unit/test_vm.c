@@ -588,7 +588,8 @@ static void test_qemu_argv(void **state __unused)
 	char *cl;
 
 	cl = vm_kernel_cmdline(&cfg);
-	assert_string_equal(cl, "console=ttyAMA0 panic=-1 rdinit=/init kvm-arm.mode=protected");
+	assert_string_equal(cl, "console=ttyAMA0 panic=-1 rdinit=/init kvm-arm.mode=protected "
+				"itsperf.clock=wall");
 	free(cl);
 	argv = vm_qemu_argv(&cfg);
 	assert_string_equal(argv[0], "/usr/bin/qemu-system-aarch64");
@@ -599,6 +600,7 @@ static void test_qemu_argv(void **state __unused)
 	assert_true(argv_has(argv, "virtio-rng-pci"));
 	assert_false(argv_has(argv, "mount_tag=share"));
 	assert_false(argv_has(argv, "logfile"));
+	assert_false(argv_has(argv, "-icount"));
 	strv_free(argv);
 
 	cfg.mode = VM_MODE_PROTECTED_NVHE;
@@ -609,7 +611,8 @@ static void test_qemu_argv(void **state __unused)
 	cfg.console_log = "/o/console.log";
 	cl = vm_kernel_cmdline(&cfg);
 	assert_string_equal(cl, "console=ttyAMA0 panic=-1 rdinit=/init kvm-arm.mode=protected "
-				"arm64_sw.hvhe=0 id_aa64mmfr1.vh=0 kvm-arm.vgic_v4_enable=1 foo=1");
+				"arm64_sw.hvhe=0 id_aa64mmfr1.vh=0 kvm-arm.vgic_v4_enable=1 "
+				"itsperf.clock=wall foo=1");
 	free(cl);
 	argv = vm_qemu_argv(&cfg);
 	assert_true(argv_has(argv, "gic-version=4"));
@@ -622,8 +625,39 @@ static void test_qemu_argv(void **state __unused)
 	cfg.gic = 3;
 	cfg.append = NULL;
 	cl = vm_kernel_cmdline(&cfg);
-	assert_string_equal(cl, "console=ttyAMA0 panic=-1 rdinit=/init kvm-arm.mode=nvhe");
+	assert_string_equal(cl, "console=ttyAMA0 panic=-1 rdinit=/init kvm-arm.mode=nvhe "
+				"itsperf.clock=wall");
 	free(cl);
+
+	/* --clock icount:3: single-threaded TCG, the shift, and the guest told */
+	cfg.icount = true;
+	cfg.icount_shift = 3;
+	cl = vm_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "console=ttyAMA0 panic=-1 rdinit=/init kvm-arm.mode=nvhe "
+				"itsperf.clock=icount:3");
+	free(cl);
+	argv = vm_qemu_argv(&cfg);
+	assert_true(argv_has(argv, "tcg,thread=single"));
+	assert_true(argv_has(argv, "shift=3,sleep=off"));
+	strv_free(argv);
+}
+
+static void test_clock_parse(void **state __unused)
+{
+	int shift = 99;
+
+	assert_int_equal(vm_clock_parse("wall", &shift), 0);
+	assert_int_equal(shift, VM_CLOCK_WALL);
+	assert_int_equal(vm_clock_parse("icount", &shift), 0);
+	assert_int_equal(shift, VM_ICOUNT_DEFAULT_SHIFT);
+	assert_int_equal(vm_clock_parse("icount:4", &shift), 0);
+	assert_int_equal(shift, 4);
+	assert_int_equal(vm_clock_parse("icount:", &shift), -1);
+	assert_int_equal(vm_clock_parse("icount:x", &shift), -1);
+	assert_int_equal(vm_clock_parse("icount:-1", &shift), -1);
+	assert_int_equal(vm_clock_parse("icount:11", &shift), -1);
+	assert_int_equal(vm_clock_parse("icountx", &shift), -1);
+	assert_int_equal(vm_clock_parse("tsc", &shift), -1);
 }
 
 /* ---- itsperf vm info on saved logs ---- */
@@ -735,6 +769,7 @@ int main(void)
 		cmocka_unit_test(test_console_closed_stdout),
 		cmocka_unit_test(test_pkvm_mode),
 		cmocka_unit_test(test_qemu_argv),
+		cmocka_unit_test(test_clock_parse),
 		cmocka_unit_test(test_guest_info),
 	};
 
