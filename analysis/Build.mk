@@ -15,7 +15,7 @@ $(X86)/tests/gen_runs: analysis/tools/gen_runs.c $(ANALYSIS_LIB_OBJS)
 
 # The reader's sources, compiled again with sanitizers (and coverage for libFuzzer)
 FUZZ_SRCS	:= tests/fuzz/fuzz_result.c result/result_read.c result/result.c result/hist.c \
-		   result/summary.c result/meta.c result/json.c result/metrics.c result/clock.c \
+		   result/summary.c result/meta.c result/json.c result/metrics.c \
 		   lib/util.c
 FUZZ_CFLAGS	:= -O1 -g -std=gnu11 -D_GNU_SOURCE -I. -DITSPERF_VERSION='"fuzz"' $(WARN) \
 		   -fno-omit-frame-pointer

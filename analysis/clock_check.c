@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "result/clock.h"
+#include "result/meta.h"
 #include "analysis/clock_check.h"
 #include "lib/util.h"
 

@@ -19,7 +19,7 @@
 
 #include <gsl/gsl_sf_gamma.h>
 
-#include "result/clock.h"
+#include "result/meta.h"
 #include "analysis/clock_check.h"
 #include "analysis/compare.h"
 #include "analysis/power.h"

@@ -29,7 +29,7 @@
 #include "analysis/format.h"
 #include "analysis/clock_check.h"
 #include "analysis/power.h"
-#include "result/clock.h"
+#include "result/meta.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
 #include "analysis/throughput.h"

@@ -13,7 +13,6 @@
 #include <json-c/json.h>
 
 #include "analysis/format.h"
-#include "result/clock.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
 #include "analysis/throughput.h"

@@ -17,7 +17,6 @@
 
 #include "result/result.h"
 #include "result/result_read.h"
-#include "result/clock.h"
 #include "lib/util.h"
 
 #ifndef ITSPERF_VERSION

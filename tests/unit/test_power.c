@@ -21,7 +21,6 @@
 #include <gsl/gsl_rng.h>
 #include <json-c/json.h>
 
-#include "result/clock.h"
 #include "analysis/clock_check.h"
 #include "analysis/compare.h"
 #include "analysis/power.h"
