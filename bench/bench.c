@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "bench/bench_priv.h"
+#include "result/summary.h"
 
 /* ---- the workload table ---- */
 
@@ -710,11 +711,8 @@ void bench_metric_init(struct bench_metric *m, const char *name, const char *uni
 	m->name = name;
 	m->unit = unit;
 	m->desc = desc;
-	/* the same layout as hist_init(HIST_LOG2, 64): result_add_metric() takes it as is */
-	m->hist.type = HIST_LOG2;
-	m->hist.nr_buckets = 64;
-	m->hist.buckets = xcalloc(64, sizeof(uint64_t));
-	m->hist.min = UINT64_MAX;
+	/* log2, 64 buckets: result_add_metric() takes it as is */
+	hist_init(&m->hist, HIST_LOG2, 64, 0);
 }
 
 struct bench_metric *bench_metric_new(struct bench_ctx *c, const char *name, const char *unit,
@@ -729,22 +727,9 @@ struct bench_metric *bench_metric_new(struct bench_ctx *c, const char *name, con
 	return m;
 }
 
-static int log2_bucket(uint64_t v)
-{
-	return v < 2 ? 0 : 63 - __builtin_clzll(v);
-}
-
 void bench_metric_add(struct bench_metric *m, uint64_t v)
 {
-	struct hist *h = &m->hist;
-
-	h->buckets[log2_bucket(v)]++;
-	h->count++;
-	h->sum += (double)v;
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
+	hist_add(&m->hist, v);
 	if (m->nr_samples == m->cap_samples) {
 		if (m->cap_samples >= BENCH_MAX_SAMPLES) {
 			m->dropped++;
@@ -759,16 +744,8 @@ void bench_metric_add(struct bench_metric *m, uint64_t v)
 void bench_metric_merge(struct bench_metric *dst, struct bench_metric *src)
 {
 	size_t i;
-	int b;
 
-	for (b = 0; b < 64; b++)
-		dst->hist.buckets[b] += src->hist.buckets[b];
-	dst->hist.count += src->hist.count;
-	dst->hist.sum += src->hist.sum;
-	if (src->hist.min < dst->hist.min)
-		dst->hist.min = src->hist.min;
-	if (src->hist.max > dst->hist.max)
-		dst->hist.max = src->hist.max;
+	hist_merge(&dst->hist, &src->hist);
 	for (i = 0; i < src->nr_samples; i++) {
 		if (dst->nr_samples == dst->cap_samples) {
 			if (dst->cap_samples >= BENCH_MAX_SAMPLES) {
@@ -785,34 +762,16 @@ void bench_metric_merge(struct bench_metric *dst, struct bench_metric *src)
 
 void bench_metric_free(struct bench_metric *m)
 {
-	free(m->hist.buckets);
+	hist_free(&m->hist);
 	free(m->samples);
-	m->hist.buckets = NULL;
 	m->samples = NULL;
 	m->nr_samples = m->cap_samples = 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a;
-	uint64_t y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* closest-rank interpolation (type 7) over sorted samples */
+/* the tool's one quantile (result/summary.h) over sorted samples; 0 when there are none */
 static double quantile(const uint64_t *v, size_t n, double p)
 {
-	double pos;
-	size_t lo;
-
-	if (!n)
-		return 0;
-	pos = p * (double)(n - 1);
-	lo = (size_t)pos;
-	if (lo + 1 >= n)
-		return (double)v[n - 1];
-	return (double)v[lo] + (pos - (double)lo) * (double)(v[lo + 1] - v[lo]);
+	return n ? quantile_sorted_u64(v, n, p) : 0;
 }
 
 struct json_object *bench_metric_json(struct bench_metric *m)
@@ -826,7 +785,7 @@ struct json_object *bench_metric_json(struct bench_metric *m)
 	struct hist *h = &m->hist;
 	size_t i;
 
-	qsort(m->samples, m->nr_samples, sizeof(uint64_t), cmp_u64);
+	sort_u64(m->samples, m->nr_samples);
 	json_object_object_add(o, "unit", json_object_new_string(m->unit));
 	if (m->desc)
 		json_object_object_add(o, "desc", json_object_new_string(m->desc));

@@ -346,8 +346,8 @@ static void cl_destroy(struct collector *c)
 }
 
 /* for tests: merged histogram of one command type and part */
-int cmd_latency_hist(struct collector *c, const char *type, enum cmd_part part,
-		     struct bpf_hist *out)
+int bpf_cmd_latency_hist(struct collector *c, const char *type, enum cmd_part part,
+			 struct bpf_hist *out)
 {
 	struct cl_priv *p = c->priv;
 	int i;

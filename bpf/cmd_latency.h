@@ -77,9 +77,12 @@ struct cmd_sample {
 struct bpf_hist;
 struct collector;
 
-/* for tests: merged histogram of one command type ("MOVI") and part */
-int cmd_latency_hist(struct collector *c, const char *type, enum cmd_part part,
-		     struct bpf_hist *out);
+/*
+ * for tests: merged histogram of one command type ("MOVI") and part (named
+ * bpf_ so that every cmd_* function is an `itsperf <command>` in commands/)
+ */
+int bpf_cmd_latency_hist(struct collector *c, const char *type, enum cmd_part part,
+			 struct bpf_hist *out);
 #endif
 
 #endif
