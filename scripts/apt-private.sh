@@ -57,8 +57,11 @@ apt_private_init() {
 	if [ -f "$APTDIR/.updated" ] || { [ -f "$APTDIR/sources.list" ] && apt_private_have_lists; }; then
 		return 0
 	fi
-	mirror=$(grep -hoE 'https?://[^ ]*debian/?' /etc/apt/sources.list.d/*.sources \
-		/etc/apt/sources.list 2>/dev/null | grep -v security | head -1)
+	# the system's own Debian mirror: a URIs: (deb822) or deb line, never a
+	# comment (Debian's images carry a commented snapshot.debian.org URL)
+	mirror=$(grep -hE '^[[:space:]]*(URIs:|deb )' /etc/apt/sources.list.d/*.sources \
+		/etc/apt/sources.list 2>/dev/null | grep -oE 'https?://[^ ]*debian/?' |
+		grep -v -e security -e snapshot | head -1)
 	mirror=${mirror:-http://deb.debian.org/debian}
 	mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial"
 	cat >"$APTDIR/sources.list" <<-EOF
