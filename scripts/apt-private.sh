@@ -61,7 +61,7 @@ apt_private_init() {
 	# comment (Debian's images carry a commented snapshot.debian.org URL)
 	mirror=$(grep -hE '^[[:space:]]*(URIs:|deb )' /etc/apt/sources.list.d/*.sources \
 		/etc/apt/sources.list 2>/dev/null | grep -oE 'https?://[^ ]*debian/?' |
-		grep -v -e security -e snapshot | head -1)
+		grep -v -e security -e snapshot | head -1 || true)
 	mirror=${mirror:-http://deb.debian.org/debian}
 	mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial"
 	cat >"$APTDIR/sources.list" <<-EOF
