@@ -77,7 +77,7 @@ fetch_source() {
 	mkdir -p "$BUILD/debs" "$WORK/src"
 	(cd "$BUILD/debs" && apt_private download "linux-source-$KSRC_SERIES=$ver" 2>&1 |
 		grep -v 'unsandboxed' || true)
-	deb=$(ls "$BUILD"/debs/linux-source-"$KSRC_SERIES"_"${ver//\~/?}"_all.deb 2>/dev/null | head -1)
+	deb=$(ls "$BUILD"/debs/linux-source-"$KSRC_SERIES"_"${ver//\~/?}"_all.deb 2>/dev/null | head -1 || true)
 	[ -n "$deb" ] || die "download of linux-source-$KSRC_SERIES $ver failed"
 	log "extracting $(basename "$deb")"
 	dest=$WORK/src/linux-$ver

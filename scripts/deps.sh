@@ -179,10 +179,10 @@ private_fetch_extract() {
 	shift
 	mkdir -p "$dir" "$BUILD/debs"
 	for p in "$@"; do
-		f=$(ls "$BUILD"/debs/"${p%%:*}"_*.deb 2>/dev/null | sort -V | tail -1)
+		f=$(ls "$BUILD"/debs/"${p%%:*}"_*.deb 2>/dev/null | sort -V | tail -1 || true)
 		if [ -z "$f" ]; then
 			(cd "$BUILD/debs" && apt_private download "$p" 2>&1 | grep -v 'unsandboxed' || true)
-			f=$(ls "$BUILD"/debs/"${p%%:*}"_*.deb 2>/dev/null | sort -V | tail -1)
+			f=$(ls "$BUILD"/debs/"${p%%:*}"_*.deb 2>/dev/null | sort -V | tail -1 || true)
 		fi
 		[ -n "$f" ] || { log "download of $p failed"; exit 1; }
 		dpkg-deb -x "$f" "$dir"
@@ -200,7 +200,7 @@ source_72() {	# debian-version -> prints the source dir
 	fi
 	(cd "$BUILD/debs" && ls "linux-source-${KSERIES_72}_${ver}_all.deb" >/dev/null 2>&1 ||
 		apt_private download "linux-source-$KSERIES_72=$ver" 2>&1 | grep -v 'unsandboxed' >&2 || true)
-	deb=$(ls "$BUILD/debs/linux-source-${KSERIES_72}_${ver}_all.deb" 2>/dev/null | head -1)
+	deb=$(ls "$BUILD/debs/linux-source-${KSERIES_72}_${ver}_all.deb" 2>/dev/null | head -1 || true)
 	[ -n "$deb" ] || { log "download of linux-source-$KSERIES_72 $ver failed"; exit 1; }
 	log "extracting $(basename "$deb") (for the kbuild host tools)" >&2
 	rm -rf "$src" "$BUILD/kernel/src/tmp"
