@@ -640,6 +640,8 @@ static void usage(FILE *f)
 		"  -t, --throughput       commands/s and per-command latency vs offered --rate\n"
 		"      --sweep NAME       the same against a swept variable (meta.sweep.NAME)\n"
 		"      --include-partial  use runs marked partial\n"
+		"      --include-unhealthy  use runs whose kernel health shows problems\n"
+		"                         (ITS timeouts, EL2 rejections, WARN, BUG, lockups)\n"
 		"      --all              email: also the diagnostic breakdowns and event counts\n"
 		"                         (by default a cover letter gets the headline metrics)\n"
 		"  -o, --output FILE      write there instead of stdout\n"
@@ -679,12 +681,13 @@ int cmd_compare(int argc, char **argv)
 		{ "throughput", no_argument, NULL, 't' },
 		{ "sweep", required_argument, NULL, 'S' },
 		{ "include-partial", no_argument, NULL, 'P' },
+		{ "include-unhealthy", no_argument, NULL, 'U' },
 		{ "all", no_argument, NULL, 'A' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES };
+	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES, .skip_unhealthy = true };
 	const char **gate = NULL;
 	enum out_format fmt = FMT_TEXT;
 	const char *output = NULL;
@@ -783,6 +786,9 @@ int cmd_compare(int argc, char **argv)
 		case 'P':
 			so.include_partial = true;
 			break;
+		case 'U':
+			so.skip_unhealthy = false;
+			break;
 		case 'o':
 			output = optarg;
 			break;
@@ -850,9 +856,12 @@ int cmd_compare(int argc, char **argv)
 	/* a gate must not pass for want of data: too few runs is bad input */
 	for (g = 0; g < s.nr_groups; g++) {
 		if (s.groups[g].nr_runs < o.min_runs) {
-			err_msg("%s: %d run%s, at least %d needed for a verdict (--min-runs)",
+			err_msg("%s: %d run%s, at least %d needed for a verdict (--min-runs)%s",
 				s.groups[g].name, s.groups[g].nr_runs,
-				s.groups[g].nr_runs == 1 ? "" : "s", o.min_runs);
+				s.groups[g].nr_runs == 1 ? "" : "s", o.min_runs,
+				s.skipped_unhealthy ?
+					" after leaving out the unhealthy runs (--include-unhealthy)" :
+					"");
 			ret = EXIT_USAGE;
 		}
 	}

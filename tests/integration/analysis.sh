@@ -112,6 +112,26 @@ mkdir -p "$OUT/mixed" && cp -r "$OUT/base-a/"* "$OUT/mixed/" && cp -r "$OUT/part
 rc=$(run $ITSPERF compare "$OUT/mixed" "$OUT/base-b")
 check "compare leaves a partial run out, saying so" grep -q 'partial run left out' "$OUT/last.err"
 
+# ---- health gates: a run whose kernel log had an ITS queue timeout ----
+$GEN -S 7 -n 500 -u 3 "$OUT/sick" sick 6 &&
+$GEN -S 8 -n 500 -u 1 "$OUT/sick5" sick5 5 ||
+	tap_fail "gen_runs -u failed"
+rc=$(run $ITSPERF compare "$OUT/base-a" "$OUT/sick")
+check "compare names the unhealthy run and why" \
+	grep -q "left out $OUT/sick/run-3 (unhealthy: ITS queue timeouts 1" "$OUT/last.err"
+check "compare leaves out only the unhealthy run" bash -c "! grep -q 'sick/run-[12456]' '$OUT/last.err'"
+check "the unhealthy run is not counted" grep -qE 'new +sick: 5 runs' "$OUT/last.out"
+rc=$(run $ITSPERF compare "$OUT/base-a" "$OUT/sick5")
+check_eq "too few healthy runs left: exit 2" 2 "$rc"
+check "too few healthy runs: said so" grep -q 'sick5: 4 runs, at least 5 needed.*unhealthy' "$OUT/last.err"
+rc=$(run $ITSPERF compare --include-unhealthy "$OUT/base-a" "$OUT/sick5")
+check_eq "--include-unhealthy puts them back: exit 0" 0 "$rc"
+check "--include-unhealthy: nothing left out" bash -c "! grep -q 'left out' '$OUT/last.err'"
+mkdir -p "$OUT/allsick" && cp -r "$OUT/sick/run-3" "$OUT/allsick/run-1"
+rc=$(run $ITSPERF compare "$OUT/base-a" "$OUT/allsick")
+check_eq "every run of a side unhealthy: exit 2" 2 "$rc"
+check "every run of a side unhealthy: said so" grep -q 'allsick: all 1 run left out (1 unhealthy' "$OUT/last.err"
+
 # ---- bad input: exit 2 and a message naming the file ----
 bad() {	# name what-to-do-to-meta.json expected-message
 	local d=$OUT/bad-$1
