@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "analysis/compare.h"
+#include "analysis/explain.h"
 #include "analysis/format.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
@@ -456,6 +457,48 @@ static void out_email(FILE *f, const struct table *t)
 	free(rows);
 }
 
+/* ---- --explain: where the time of each regressed command type went ---- */
+
+static void out_explain(FILE *f, const struct table *t, bool email)
+{
+	bool heading = false;
+	int i;
+	int g;
+
+	for (g = 0; g < t->nr_new; g++) {
+		for (i = 0; i < t->nr_rows; i++) {
+			const struct row *r = &t->rows[i];
+			const struct comparison *c = &r->c[g];
+			const char *cmd = explain_total_cmd(r->m->name);
+			struct explanation e;
+
+			if (!cmd || r->st != STAT_P50 || !c->gated ||
+			    c->verdict != VERDICT_REGRESSION)
+				continue;
+			if (explain_command(&t->s->groups[0], &t->s->groups[g + 1], cmd,
+					    t->o->nboot, t->o->seed ^ name_hash(r->m->name) ^ g,
+					    t->o->level, &e))
+				continue;
+			if (!heading)
+				fprintf(f,
+					email ? "\nWhere the added time went (p50):\n" :
+						"where the added time went (compare --explain)\n");
+			heading = true;
+			if (email) {
+				if (t->nr_new > 1)
+					email_line(f, "%s:", t->s->groups[g + 1].name);
+				explain_print_wrapped(f, &e, EMAIL_WIDTH);
+			} else {
+				explain_print(f, &e, t->s->groups[g + 1].name, t->o->level);
+			}
+		}
+	}
+	if (!heading && !email)
+		fprintf(f, "--explain: no gated regression of a command type's latency\n");
+	if (!email)
+		fprintf(f, "\n");
+}
+
 /* ---- machine-readable ---- */
 
 static struct json_object *jnum(double v)
@@ -642,6 +685,8 @@ static void usage(FILE *f)
 		"      --include-partial  use runs marked partial\n"
 		"      --include-unhealthy  use runs whose kernel health shows problems\n"
 		"                         (ITS timeouts, EL2 rejections, WARN, BUG, lockups)\n"
+		"  -x, --explain          per regressed command type: each part's share of the\n"
+		"                         added time (queue wait, build+post, EL2, completion)\n"
 		"      --all              email: also the diagnostic breakdowns and event counts\n"
 		"                         (by default a cover letter gets the headline metrics)\n"
 		"  -o, --output FILE      write there instead of stdout\n"
@@ -682,6 +727,7 @@ int cmd_compare(int argc, char **argv)
 		{ "sweep", required_argument, NULL, 'S' },
 		{ "include-partial", no_argument, NULL, 'P' },
 		{ "include-unhealthy", no_argument, NULL, 'U' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'A' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -694,6 +740,7 @@ int cmd_compare(int argc, char **argv)
 	const char *sweep = NULL;
 	bool throughput = false;
 	bool regression = false;
+	bool explain = false;
 	struct compare_opts o;
 	struct metric_ref *refs;
 	struct run_set s;
@@ -708,7 +755,7 @@ int cmd_compare(int argc, char **argv)
 
 	compare_opts_default(&o);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "f:T:a:n:B:g:to:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:T:a:n:B:g:txo:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (parse_format(optarg, &fmt, true))
@@ -789,6 +836,9 @@ int cmd_compare(int argc, char **argv)
 		case 'U':
 			so.skip_unhealthy = false;
 			break;
+		case 'x':
+			explain = true;
+			break;
 		case 'o':
 			output = optarg;
 			break;
@@ -838,9 +888,13 @@ int cmd_compare(int argc, char **argv)
 	switch (fmt) {
 	case FMT_TEXT:
 		out_text(f, &t);
+		if (explain)
+			out_explain(f, &t, false);
 		break;
 	case FMT_EMAIL:
 		out_email(f, &t);
+		if (explain)
+			out_explain(f, &t, true);
 		break;
 	case FMT_JSON:
 		out_json(f, &t, regression);

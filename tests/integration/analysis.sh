@@ -132,6 +132,22 @@ rc=$(run $ITSPERF compare "$OUT/base-a" "$OUT/allsick")
 check_eq "every run of a side unhealthy: exit 2" 2 "$rc"
 check "every run of a side unhealthy: said so" grep -q 'allsick: all 1 run left out (1 unhealthy' "$OUT/last.err"
 
+# ---- compare --explain: the EL2 commit new in the revision ----
+$GEN -S 9 -n 1000 -E 0 "$OUT/xbase" xbase 6 &&
+$GEN -S 10 -n 1000 -E 3000 "$OUT/xv1" xv1 6 ||
+	tap_fail "gen_runs -E failed"
+rc=$(run $ITSPERF compare --explain "$OUT/xbase" "$OUT/xv1")
+check_eq "--explain: the MOVI regression exits 1" 1 "$rc"
+cp "$OUT/last.out" "$OUT/explain.txt"
+check "--explain: MOVI explained under the verdict table" grep -q '^  MOVI vs base: xv1 +3.0 us' "$OUT/last.out"
+check "--explain: EL2 commit share as a percentage with a CI" \
+	grep -qE '^    EL2 commit +0.0 us +3.0 us +\+3.0 us +(9[0-9]|1[01][0-9])% +\[' "$OUT/last.out"
+rc=$(run $ITSPERF compare -f email --explain "$OUT/xbase" "$OUT/xv1")
+cp "$OUT/last.out" "$OUT/explain-email.txt"
+check "--explain email: one line per regressed command type" \
+	grep -qE '^MOVI \+3.0 us \(\+50%\): EL2 commit [0-9]+% \[' "$OUT/last.out"
+check "--explain email: 72 columns" bash -c "! awk 'length > 72' '$OUT/last.out' | grep -q ."
+
 # ---- bad input: exit 2 and a message naming the file ----
 bad() {	# name what-to-do-to-meta.json expected-message
 	local d=$OUT/bad-$1
