@@ -29,13 +29,21 @@ static const char *const part_text[NR_EXPLAIN_PARTS] = {
 	[EXPLAIN_OTHER] = "other",
 };
 
-const char *explain_total_cmd(const char *name)
+bool explain_total_cmd(const char *name, char *cmd, size_t cmdlen, char *collector, size_t collen)
 {
-	const char *dot = strrchr(name, '.');
+	const char *colon = strchr(name, ':');
+	const char *dot;
+	int len;
 
-	if (!dot || strchr(name, ':') || !metric_is(name, MF_CMD_LATENCY, "total"))
-		return NULL;
-	return dot + 1;
+	if (!metric_is(name, MF_CMD_LATENCY, "total"))
+		return false;
+	len = colon ? colon - name : (int)strlen(name);
+	dot = memrchr(name, '.', len);
+	if (!dot || dot + 1 >= name + len)
+		return false;
+	snprintf(cmd, cmdlen, "%.*s", (int)(name + len - dot - 1), dot + 1);
+	snprintf(collector, collen, "%s", colon ? colon + 1 : "");
+	return true;
 }
 
 /* one side: per run, the total and each part (NaN: not measured in that run) */
@@ -46,20 +54,25 @@ struct side {
 	bool el2_seen;
 };
 
-static double run_p50(const struct result_data *d, const char *cmd, int raw)
+static double run_p50(const struct result_data *d, const char *cmd, const char *col, int raw)
 {
 	const struct result_metric *m;
 	char name[128];
+	size_t n;
 
 	if (metric_name(name, sizeof(name), MF_CMD_LATENCY, raw_part[raw], cmd) < 0)
 		return NAN;
+	/* a second collector's copy: the same collector's parts (EL2: hyp, plain) */
+	n = strlen(name);
+	if (*col && raw != RAW_EL2)
+		snprintf(name + n, sizeof(name) - n, ":%s", col);
 	m = result_find_metric(d, name);
 	if (!m || !m->summary.count || !isfinite(m->summary.p50))
 		return NAN;
 	return m->summary.p50;
 }
 
-static void side_load(struct side *s, const struct run_group *g, const char *cmd)
+static void side_load(struct side *s, const struct run_group *g, const char *cmd, const char *col)
 {
 	int r;
 	int p;
@@ -75,7 +88,7 @@ static void side_load(struct side *s, const struct run_group *g, const char *cmd
 		int k;
 
 		for (k = 0; k < NR_RAW; k++)
-			raw[k] = run_p50(g->runs[r], cmd, k);
+			raw[k] = run_p50(g->runs[r], cmd, col, k);
 		if (!isfinite(raw[RAW_TOTAL]))
 			continue;
 		if (isfinite(raw[RAW_EL2]))
@@ -118,7 +131,8 @@ static double med(const double *v, const int *idx, int n, double *buf)
 }
 
 int explain_command(const struct run_group *base, const struct run_group *new, const char *cmd,
-		    unsigned int nboot, unsigned long seed, double level, struct explanation *e)
+		    const char *collector, unsigned int nboot, unsigned long seed, double level,
+		    struct explanation *e)
 {
 	struct side a;
 	struct side b;
@@ -134,8 +148,9 @@ int explain_command(const struct run_group *base, const struct run_group *new, c
 
 	memset(e, 0, sizeof(*e));
 	snprintf(e->cmd, sizeof(e->cmd), "%s", cmd);
-	side_load(&a, base, cmd);
-	side_load(&b, new, cmd);
+	snprintf(e->collector, sizeof(e->collector), "%s", collector ? collector : "");
+	side_load(&a, base, cmd, e->collector);
+	side_load(&b, new, cmd, e->collector);
 	e->n_base = a.n;
 	e->n_new = b.n;
 	if (!a.n || !b.n) {
@@ -191,7 +206,7 @@ int explain_command(const struct run_group *base, const struct run_group *new, c
 
 		if (!ep->measured)
 			continue;
-		if (nshares >= 10) {
+		if (nshares >= 10 && a.n >= 2 && b.n >= 2) {
 			sort_double(shares[p], nshares);
 			ep->lo = quantile_sorted_double(shares[p], nshares, (1 - level) / 2);
 			ep->hi = quantile_sorted_double(shares[p], nshares, 1 - (1 - level) / 2);
@@ -226,7 +241,8 @@ void explain_print(FILE *f, const struct explanation *e, const char *vs, double 
 	int p;
 
 	fmt_us(d, sizeof(d), e->delta);
-	fprintf(f, "  %s vs base: %s %s (%+.0f%%), %d against %d runs\n", e->cmd, vs, d,
+	fprintf(f, "  %s%s%s%s vs base: %s %s (%+.0f%%), %d against %d runs\n", e->cmd,
+		*e->collector ? " (" : "", e->collector, *e->collector ? ")" : "", vs, d,
 		e->base > 0 ? e->delta / e->base * 100 : NAN, e->n_base, e->n_new);
 	fprintf(f, "    %-16s %10s %10s %10s %7s %17s\n", "part", "base", "new", "change", "share",
 		"CI");
@@ -266,7 +282,8 @@ void explain_line(char *buf, size_t len, const struct explanation *e)
 	int p;
 	bool first = true;
 
-	n = snprintf(buf, len, "%s %+.1f us (%+.0f%%):", e->cmd, e->delta / 1000,
+	n = snprintf(buf, len, "%s%s%s%s %+.1f us (%+.0f%%):", e->cmd, *e->collector ? " (" : "",
+		     e->collector, *e->collector ? ")" : "", e->delta / 1000,
 		     e->base > 0 ? e->delta / e->base * 100 : NAN);
 	/* the EL2 commit first: what the series adds */
 	for (p = -1; p < NR_EXPLAIN_PARTS && n < len; p++) {

@@ -41,6 +41,7 @@ struct explain_part {
 
 struct explanation {
 	char cmd[32];
+	char collector[16]; /* the parts of "total.<CMD>:<collector>", or "" */
 	int n_base;
 	int n_new;
 	double base; /* total: median over runs of the per-run p50 */
@@ -49,12 +50,17 @@ struct explanation {
 	struct explain_part parts[NR_EXPLAIN_PARTS];
 };
 
-/* the command type of "cmd_latency.total.<CMD>" (plain collector), else NULL */
-const char *explain_total_cmd(const char *name);
+/*
+ * name is "cmd_latency.total.<CMD>[:<collector>]": cmd gets <CMD>,
+ * collector <collector> or "" (the parts are taken from the same
+ * collector; the EL2 commit always from the hypervisor remote's plain name)
+ */
+bool explain_total_cmd(const char *name, char *cmd, size_t cmdlen, char *collector, size_t collen);
 
 /* 0, or -1 when a side has no run with the total of cmd */
 int explain_command(const struct run_group *base, const struct run_group *new, const char *cmd,
-		    unsigned int nboot, unsigned long seed, double level, struct explanation *e);
+		    const char *collector, unsigned int nboot, unsigned long seed, double level,
+		    struct explanation *e);
 
 /* the text table, indented, under the verdict table */
 void explain_print(FILE *f, const struct explanation *e, const char *vs, double level);

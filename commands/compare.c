@@ -469,13 +469,18 @@ static void out_explain(FILE *f, const struct table *t, bool email)
 		for (i = 0; i < t->nr_rows; i++) {
 			const struct row *r = &t->rows[i];
 			const struct comparison *c = &r->c[g];
-			const char *cmd = explain_total_cmd(r->m->name);
+			/* too few runs for a verdict: explained, and said so */
+			bool few = c->verdict == VERDICT_FEW_RUNS && c->ratio > 1 + t->o->threshold;
 			struct explanation e;
+			char cmd[32];
+			char col[16];
 
-			if (!cmd || r->st != STAT_P50 || !c->gated ||
-			    c->verdict != VERDICT_REGRESSION)
+			if (r->st != STAT_P50 ||
+			    !explain_total_cmd(r->m->name, cmd, sizeof(cmd), col, sizeof(col)))
 				continue;
-			if (explain_command(&t->s->groups[0], &t->s->groups[g + 1], cmd,
+			if (c->verdict != VERDICT_REGRESSION && !few)
+				continue;
+			if (explain_command(&t->s->groups[0], &t->s->groups[g + 1], cmd, col,
 					    t->o->nboot, t->o->seed ^ name_hash(r->m->name) ^ g,
 					    t->o->level, &e))
 				continue;
@@ -484,6 +489,14 @@ static void out_explain(FILE *f, const struct table *t, bool email)
 					email ? "\nWhere the added time went (p50):\n" :
 						"where the added time went (compare --explain)\n");
 			heading = true;
+			if ((few || !c->gated) && email)
+				email_line(f, "%s: %s, %d against %d runs", r->m->name,
+					   few ? "too few runs for a verdict" : "not gated",
+					   c->n_base, c->n_new);
+			else if (few || !c->gated)
+				fprintf(f, "  %s: %s, %d against %d runs\n", r->m->name,
+					few ? "too few runs for a verdict" : "not gated", c->n_base,
+					c->n_new);
 			if (email) {
 				if (t->nr_new > 1)
 					email_line(f, "%s:", t->s->groups[g + 1].name);
@@ -494,7 +507,7 @@ static void out_explain(FILE *f, const struct table *t, bool email)
 		}
 	}
 	if (!heading && !email)
-		fprintf(f, "--explain: no gated regression of a command type's latency\n");
+		fprintf(f, "--explain: no regression of a command type's latency\n");
 	if (!email)
 		fprintf(f, "\n");
 }
