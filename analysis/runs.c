@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/health.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
 #include "lib/util.h"
@@ -146,6 +147,9 @@ int run_set_load(struct run_set *s, char **paths, int n, const struct run_set_op
 
 	memset(s, 0, sizeof(*s));
 	for (a = 0; a < n; a++) {
+		int unhealthy = s->skipped_unhealthy;
+		int partial = s->skipped_partial;
+		int kept = s->nr_runs;
 		char **dirs;
 		int nr;
 		int i;
@@ -160,6 +164,7 @@ int run_set_load(struct run_set *s, char **paths, int n, const struct run_set_op
 		for (i = 0; i < nr; i++) {
 			struct result_data *d = result_read(dirs[i], o->read_flags, NULL, 0);
 			struct run_group *g;
+			char why[256];
 
 			if (!d) {
 				ret = -1;
@@ -172,6 +177,14 @@ int run_set_load(struct run_set *s, char **paths, int n, const struct run_set_op
 				result_free(d);
 				continue;
 			}
+			if (o->skip_unhealthy && run_unhealthy(d, why, sizeof(why))) {
+				warn_msg(
+					"left out %s (unhealthy: %s; --include-unhealthy to use it)",
+					dirs[i], why);
+				s->skipped_unhealthy++;
+				result_free(d);
+				continue;
+			}
 			g = find_group(s, a, d->meta.label, o->merge_args);
 			if (!g)
 				g = add_group(s, a, paths[a], d->meta.label);
@@ -180,6 +193,13 @@ int run_set_load(struct run_set *s, char **paths, int n, const struct run_set_op
 			s->nr_runs++;
 		}
 		result_free_list(dirs, nr);
+		unhealthy = s->skipped_unhealthy - unhealthy;
+		partial = s->skipped_partial - partial;
+		if (nr && s->nr_runs == kept) {
+			err_msg("%s: all %d run%s left out (%d unhealthy, %d partial): nothing left to compare (--include-unhealthy, --include-partial)",
+				paths[a], nr, nr == 1 ? "" : "s", unhealthy, partial);
+			ret = -1;
+		}
 	}
 	name_groups(s);
 	if (ret)

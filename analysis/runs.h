@@ -26,12 +26,14 @@ struct run_set {
 	int nr_groups;
 	int nr_runs;
 	int skipped_partial;
+	int skipped_unhealthy;
 };
 
 struct run_set_opts {
 	unsigned int read_flags; /* RESULT_READ_SAMPLES for exact quantiles */
 	bool include_partial;	 /* partial runs are left out unless asked */
 	bool merge_args;	 /* group by label only, across arguments */
+	bool skip_unhealthy;	 /* leave out runs whose kernel health shows problems */
 };
 
 /* -1 on any unreadable run (the reader printed why): the caller exits 2 */

@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "analysis/compare.h"
+#include "analysis/explain.h"
 #include "analysis/format.h"
 #include "analysis/clock_check.h"
 #include "analysis/power.h"
@@ -491,6 +492,61 @@ static void out_email(FILE *f, const struct table *t)
 	free(rows);
 }
 
+/* ---- --explain: where the time of each regressed command type went ---- */
+
+static void out_explain(FILE *f, const struct table *t, bool email)
+{
+	bool heading = false;
+	int i;
+	int g;
+
+	for (g = 0; g < t->nr_new; g++) {
+		for (i = 0; i < t->nr_rows; i++) {
+			const struct row *r = &t->rows[i];
+			const struct comparison *c = &r->c[g];
+			/* too few runs for a verdict: explained, and said so */
+			bool few = c->verdict == VERDICT_FEW_RUNS && c->ratio > 1 + t->o->threshold;
+			struct explanation e;
+			char cmd[32];
+			char col[16];
+
+			if (r->st != STAT_P50 ||
+			    !explain_total_cmd(r->m->name, cmd, sizeof(cmd), col, sizeof(col)))
+				continue;
+			if (c->verdict != VERDICT_REGRESSION && !few)
+				continue;
+			if (explain_command(&t->s->groups[0], &t->s->groups[g + 1], cmd, col,
+					    t->o->nboot, t->o->seed ^ name_hash(r->m->name) ^ g,
+					    t->o->level, &e))
+				continue;
+			if (!heading)
+				fprintf(f,
+					email ? "\nWhere the added time went (p50):\n" :
+						"where the added time went (compare --explain)\n");
+			heading = true;
+			if ((few || !c->gated) && email)
+				email_line(f, "%s: %s, %d against %d runs", r->m->name,
+					   few ? "too few runs for a verdict" : "not gated",
+					   c->n_base, c->n_new);
+			else if (few || !c->gated)
+				fprintf(f, "  %s: %s, %d against %d runs\n", r->m->name,
+					few ? "too few runs for a verdict" : "not gated", c->n_base,
+					c->n_new);
+			if (email) {
+				if (t->nr_new > 1)
+					email_line(f, "%s:", t->s->groups[g + 1].name);
+				explain_print_wrapped(f, &e, EMAIL_WIDTH);
+			} else {
+				explain_print(f, &e, t->s->groups[g + 1].name, t->o->level);
+			}
+		}
+	}
+	if (!heading && !email)
+		fprintf(f, "--explain: no regression of a command type's latency\n");
+	if (!email)
+		fprintf(f, "\n");
+}
+
 /* ---- machine-readable ---- */
 
 static struct json_object *jnum(double v)
@@ -682,6 +738,10 @@ static void usage(FILE *f)
 		"      --include-partial  use runs marked partial\n"
 		"      --force            compare runs of different clocks (icount/wall, emulated/\n"
 		"                         hardware) instead of refusing (exit 2)\n"
+		"      --include-unhealthy  use runs whose kernel health shows problems\n"
+		"                         (ITS timeouts, EL2 rejections, WARN, BUG, lockups)\n"
+		"  -x, --explain          per regressed command type: each part's share of the\n"
+		"                         added time (queue wait, build+post, EL2, completion)\n"
 		"      --all              email: also the diagnostic breakdowns and event counts\n"
 		"                         (by default a cover letter gets the headline metrics)\n"
 		"  -o, --output FILE      write there instead of stdout\n"
@@ -722,13 +782,15 @@ int cmd_compare(int argc, char **argv)
 		{ "throughput", no_argument, NULL, 't' },
 		{ "sweep", required_argument, NULL, 'S' },
 		{ "include-partial", no_argument, NULL, 'P' },
+		{ "include-unhealthy", no_argument, NULL, 'U' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES };
+	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES, .skip_unhealthy = true };
 	bool force = false;
 	const char **gate = NULL;
 	enum out_format fmt = FMT_TEXT;
@@ -736,6 +798,7 @@ int cmd_compare(int argc, char **argv)
 	const char *sweep = NULL;
 	bool throughput = false;
 	bool regression = false;
+	bool explain = false;
 	struct compare_opts o;
 	struct metric_ref *refs;
 	struct run_set s;
@@ -750,7 +813,7 @@ int cmd_compare(int argc, char **argv)
 
 	compare_opts_default(&o);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "f:T:a:n:B:g:to:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:T:a:n:B:g:txo:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (parse_format(optarg, &fmt, true))
@@ -831,6 +894,12 @@ int cmd_compare(int argc, char **argv)
 		case 'F':
 			force = true;
 			break;
+		case 'U':
+			so.skip_unhealthy = false;
+			break;
+		case 'x':
+			explain = true;
+			break;
 		case 'o':
 			output = optarg;
 			break;
@@ -884,9 +953,13 @@ int cmd_compare(int argc, char **argv)
 	switch (fmt) {
 	case FMT_TEXT:
 		out_text(f, &t);
+		if (explain)
+			out_explain(f, &t, false);
 		break;
 	case FMT_EMAIL:
 		out_email(f, &t);
+		if (explain)
+			out_explain(f, &t, true);
 		break;
 	case FMT_JSON:
 		out_json(f, &t, regression);
@@ -902,9 +975,12 @@ int cmd_compare(int argc, char **argv)
 	/* a gate must not pass for want of data: too few runs is bad input */
 	for (g = 0; g < s.nr_groups; g++) {
 		if (s.groups[g].nr_runs < o.min_runs) {
-			err_msg("%s: %d run%s, at least %d needed for a verdict (--min-runs)",
+			err_msg("%s: %d run%s, at least %d needed for a verdict (--min-runs)%s",
 				s.groups[g].name, s.groups[g].nr_runs,
-				s.groups[g].nr_runs == 1 ? "" : "s", o.min_runs);
+				s.groups[g].nr_runs == 1 ? "" : "s", o.min_runs,
+				s.skipped_unhealthy ?
+					" after leaving out the unhealthy runs (--include-unhealthy)" :
+					"");
 			ret = EXIT_USAGE;
 		}
 	}

@@ -16,6 +16,11 @@
  *     -H           histograms only, no raw samples
  *     -m METRIC    only this latency metric (repeatable); default: the usual set
  *     -p           mark the runs partial
+ *     -E EL2_NS    also MOVI's parts (queue_wait, build_post, completion_wait)
+ *                  and, if EL2_NS > 0, an EL2 commit of that median nested in
+ *                  build_post (total and build_post grow by it)
+ *     -u RUN       run RUN's kernel health shows an ITS queue timeout (the
+ *                  others get a clean health section)
  *
  * Runs go to DIR/run-<i>. Latencies are lognormal (sigma 0.25) with a 2%
  * tail five times slower; each run has its own scale factor ~ N(1, CV),
@@ -29,6 +34,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <json-c/json.h>
 
 #include "result/result.h"
 #include "lib/util.h"
@@ -52,11 +58,33 @@ static const struct lat lats[] = {
 	{ "deprivilege.total", "deprivilege_window", 4000000 },
 };
 
+/* MOVI's parts for -E; total.MOVI (6000) = these + 500 of other */
+static const struct lat movi_parts[] = {
+	{ "cmd_latency.queue_wait.MOVI", "cmd_latency", 500 },
+	{ "cmd_latency.build_post.MOVI", "cmd_latency", 1500 },
+	{ "cmd_latency.completion_wait.MOVI", "cmd_latency", 3500 },
+	{ "cmd_latency.el2.MOVI", "cmd_latency", 0 },
+};
+
+static struct json_object *health(bool timeout)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *w = json_object_new_array();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(!timeout));
+	json_object_object_add(o, "its_queue_timeouts", json_object_new_int(timeout));
+	json_object_object_add(o, "warn", json_object_new_int(0));
+	if (timeout)
+		json_object_array_add(w, json_object_new_string("ITS queue timeout (65 0)"));
+	json_object_object_add(o, "warnings", w);
+	return o;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: gen_runs [-n SAMPLES] [-s SHIFT] [-c CV] [-r RATE] [-k CAP] [-w NAME=V] "
-		"[-S SEED] [-H] [-m METRIC] [-p] DIR LABEL NRUNS\n");
+		"[-S SEED] [-H] [-m METRIC] [-p] [-E EL2_NS] [-u RUN] DIR LABEL NRUNS\n");
 	exit(2);
 }
 
@@ -94,6 +122,8 @@ int main(int argc, char **argv)
 	uint64_t nsamples = 2000;
 	bool hist_only = false;
 	bool partial = false;
+	double el2 = -1;
+	int unhealthy = 0;
 	int nr_only = 0;
 	uint64_t nruns;
 	gsl_rng *rng;
@@ -101,7 +131,7 @@ int main(int argc, char **argv)
 	int c;
 	int r;
 
-	while ((c = getopt(argc, argv, "n:s:c:r:k:w:S:Hm:p")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:c:r:k:w:S:Hm:pE:u:")) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_u64(optarg, &nsamples))
@@ -142,6 +172,12 @@ int main(int argc, char **argv)
 		case 'p':
 			partial = true;
 			break;
+		case 'E':
+			el2 = parse_d(optarg);
+			break;
+		case 'u':
+			unhealthy = atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -179,12 +215,19 @@ int main(int argc, char **argv)
 		run = result_run_begin(dir, &meta);
 		if (!run)
 			return 1;
-		for (i = 0; i < ARRAY_SIZE(lats); i++) {
-			double med = lats[i].median_ns * factor * (1 + shift) * load;
+		for (i = 0; i < ARRAY_SIZE(lats) + (el2 >= 0 ? ARRAY_SIZE(movi_parts) : 0); i++) {
+			const struct lat *l = i < ARRAY_SIZE(lats) ? &lats[i] :
+								     &movi_parts[i - ARRAY_SIZE(lats)];
+			double base = l->median_ns;
+			double med;
 			struct hist h;
 			uint64_t k;
 
-			if (!selected(lats[i].name, only, nr_only))
+			if (el2 >= 0 && (!strcmp(l->name, "cmd_latency.total.MOVI") ||
+					 strstr(l->name, ".build_post.") || strstr(l->name, ".el2.")))
+				base += el2;
+			med = base * factor * (1 + shift) * load;
+			if (!selected(l->name, only, nr_only) || !(med > 0))
 				continue;
 			hist_init(&h, HIST_LOG2, 64, 0);
 			for (k = 0; k < nsamples; k++) {
@@ -195,8 +238,8 @@ int main(int argc, char **argv)
 				samples[k] = (uint64_t)v;
 				hist_add(&h, samples[k]);
 			}
-			d = (struct metric_desc){ .name = lats[i].name,
-						  .area = lats[i].area,
+			d = (struct metric_desc){ .name = l->name,
+						  .area = l->area,
 						  .unit = "ns",
 						  .kind = METRIC_LATENCY,
 						  .source = "synthetic",
@@ -226,6 +269,8 @@ int main(int argc, char **argv)
 			if (result_add_value(run, &d, 1000))
 				return 1;
 		}
+		if (unhealthy && result_add_section(run, "health", health(r == unhealthy)))
+			return 1;
 		if (result_run_end(run, partial))
 			return 1;
 		free(dir);

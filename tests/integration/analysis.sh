@@ -65,7 +65,7 @@ check_eq "--gate on one latency metric: exit 1" 1 "$rc"
 rc=$(run $ITSPERF compare -T 50 "$OUT/base-a" "$OUT/v1")
 check_eq "--threshold 50%: a 15% change is not a verdict, exit 0" 0 "$rc"
 
-rc=$(run $ITSPERF compare "$OUT/base-a" "$OUT/few")
+rc=$(run $ITSPERF compare -n 5 "$OUT/base-a" "$OUT/few")
 check_eq "3 runs with --min-runs 5: exit 2" 2 "$rc"
 check "too few runs explained" grep -q 'at least 5 needed' "$OUT/last.err"
 rc=$(run $ITSPERF compare -n 3 "$OUT/base-a" "$OUT/few")
@@ -111,6 +111,42 @@ check "report shows a partial run as PARTIAL" grep -q PARTIAL "$OUT/last.out"
 mkdir -p "$OUT/mixed" && cp -r "$OUT/base-a/"* "$OUT/mixed/" && cp -r "$OUT/partial/run-1" "$OUT/mixed/run-99"
 rc=$(run $ITSPERF compare "$OUT/mixed" "$OUT/base-b")
 check "compare leaves a partial run out, saying so" grep -q 'partial run left out' "$OUT/last.err"
+
+# ---- health gates: a run whose kernel log had an ITS queue timeout ----
+$GEN -S 7 -n 500 -u 3 "$OUT/sick" sick 6 &&
+$GEN -S 8 -n 500 -u 1 "$OUT/sick5" sick5 5 ||
+	tap_fail "gen_runs -u failed"
+rc=$(run $ITSPERF compare "$OUT/base-a" "$OUT/sick")
+check "compare names the unhealthy run and why" \
+	grep -q "left out $OUT/sick/run-3 (unhealthy: ITS queue timeouts 1" "$OUT/last.err"
+check "compare leaves out only the unhealthy run" bash -c "! grep -q 'sick/run-[12456]' '$OUT/last.err'"
+check "the unhealthy run is not counted" grep -qE 'new +sick: 5 runs' "$OUT/last.out"
+rc=$(run $ITSPERF compare -n 5 "$OUT/base-a" "$OUT/sick5")
+check_eq "too few healthy runs left: exit 2" 2 "$rc"
+check "too few healthy runs: said so" grep -q 'sick5: 4 runs, at least 5 needed.*unhealthy' "$OUT/last.err"
+rc=$(run $ITSPERF compare --include-unhealthy "$OUT/base-a" "$OUT/sick5")
+check_eq "--include-unhealthy puts them back: exit 0" 0 "$rc"
+check "--include-unhealthy: nothing left out" bash -c "! grep -q 'left out' '$OUT/last.err'"
+mkdir -p "$OUT/allsick" && cp -r "$OUT/sick/run-3" "$OUT/allsick/run-1"
+rc=$(run $ITSPERF compare "$OUT/base-a" "$OUT/allsick")
+check_eq "every run of a side unhealthy: exit 2" 2 "$rc"
+check "every run of a side unhealthy: said so" grep -q 'allsick: all 1 run left out (1 unhealthy' "$OUT/last.err"
+
+# ---- compare --explain: the EL2 commit new in the revision ----
+$GEN -S 9 -n 1000 -E 0 "$OUT/xbase" xbase 6 &&
+$GEN -S 10 -n 1000 -E 3000 "$OUT/xv1" xv1 6 ||
+	tap_fail "gen_runs -E failed"
+rc=$(run $ITSPERF compare --explain "$OUT/xbase" "$OUT/xv1")
+check_eq "--explain: the MOVI regression exits 1" 1 "$rc"
+cp "$OUT/last.out" "$OUT/explain.txt"
+check "--explain: MOVI explained under the verdict table" grep -q '^  MOVI vs base: xv1 +3.0 us' "$OUT/last.out"
+check "--explain: EL2 commit share as a percentage with a CI" \
+	grep -qE '^    EL2 commit +0.0 us +3.0 us +\+3.0 us +(9[0-9]|1[01][0-9])% +\[' "$OUT/last.out"
+rc=$(run $ITSPERF compare -f email --explain "$OUT/xbase" "$OUT/xv1")
+cp "$OUT/last.out" "$OUT/explain-email.txt"
+check "--explain email: one line per regressed command type" \
+	grep -qE '^MOVI \+3.0 us \(\+50%\): EL2 commit [0-9]+% \[' "$OUT/last.out"
+check "--explain email: 72 columns" bash -c "! awk 'length > 72' '$OUT/last.out' | grep -q ."
 
 # ---- bad input: exit 2 and a message naming the file ----
 bad() {	# name what-to-do-to-meta.json expected-message
