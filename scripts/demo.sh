@@ -94,8 +94,11 @@ for v in v1 v2; do
 done
 "$ITSPERF" compare "$OUT/runs/base" "$OUT/runs/base-aa" -o "$OUT/report/compare-aa.txt"
 verdict_aa=$?
-# the thread's question: how long v1 and v2 hold the locks with IRQs off
-"$ITSPERF" compare "$OUT/boot/v1" "$OUT/boot/v2" -o "$OUT/report/deprivilege-v1-v2.txt"
+# the thread's question: how long v1 and v2 hold the locks with IRQs off. v1's
+# boots are unhealthy by design (the review's "sleeping function called from
+# invalid context", a finding shown below), so they are compared all the same.
+"$ITSPERF" compare --include-unhealthy "$OUT/boot/v1" "$OUT/boot/v2" \
+	-o "$OUT/report/deprivilege-v1-v2.txt"
 for r in base v1 v2; do
 	"$ITSPERF" report "$OUT/runs/$r" > "$OUT/report/$r-report.txt"
 done
@@ -109,7 +112,13 @@ set -e
 step "done"
 cat "$OUT/report/cover-letter-v1.txt"
 echo
-grep -h "lock_hold.deprivilege\|lock_hold.its_lock\|hvc.its_setup" "$OUT/report/deprivilege-v1-v2.txt" || true
+grep -hE "deprivilege\.(kernel_clock|locks_held|irqs_off) +p50|its_setup +p50" "$OUT/report/deprivilege-v1-v2.txt" || true
+for r in v1 v2; do
+	n=$(grep -l '"bug": [1-9]' "$OUT"/boot/$r/boot-*/meta.json 2>/dev/null | wc -l)
+	echo "$r boot health: $n of $BOOTS boots report a BUG" \
+		"$([ $n -gt 0 ] && grep -ho 'BUG: sleeping function called from invalid context' \
+			"$OUT"/boot/$r/boot-1/files/dmesg.txt | head -1)"
+done
 echo
 say() {	# what exit-status expect
 	case $2 in
