@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run a suite on this pKVM host and store one result per run" },
 	{ "record", cmd_record,
 	  "record collectors (-e bpf,ftrace) around a command or for a duration" },
+	{ "calibrate", cmd_calibrate,
+	  "probe cost in the command latency, per source (record does it first)" },
 	{ "bench", cmd_bench, "ITS command and MSI workload generators" },
 	{ "probes", cmd_probes, "logical probes, resolved symbols and mechanisms on this kernel" },
 	{ "boot-args", cmd_boot_args,

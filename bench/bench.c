@@ -22,10 +22,11 @@
 
 static const struct bench_workload *const workloads[] = {
 	&bench_affinity, &bench_rebind, &bench_vcpu, &bench_msi, &bench_hvc, &bench_inv,
+	&bench_null_call,
 };
 
 const char *const bench_workload_names[] = {
-	"affinity", "rebind", "vcpu", "msi", "hvc", "inv", NULL,
+	"affinity", "rebind", "vcpu", "msi", "hvc", "inv", "null_call", NULL,
 };
 
 static const struct bench_workload *workload_find(const char *name)
@@ -356,12 +357,12 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o, const char **w
 	int c;
 
 	if (argc < 1 || !argv[0] || argv[0][0] == '-') {
-		err_msg("bench: no workload given (one of affinity, rebind, vcpu, msi, hvc, inv)");
+		err_msg("bench: no workload given (one of affinity, rebind, vcpu, msi, hvc, inv, null_call)");
 		return EXIT_USAGE;
 	}
 	w = workload_find(argv[0]);
 	if (!w) {
-		err_msg("bench: unknown workload '%s' (one of affinity, rebind, vcpu, msi, hvc, inv)",
+		err_msg("bench: unknown workload '%s' (one of affinity, rebind, vcpu, msi, hvc, inv, null_call)",
 			argv[0]);
 		return EXIT_USAGE;
 	}

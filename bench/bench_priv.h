@@ -48,6 +48,7 @@ extern const struct bench_workload bench_vcpu;
 extern const struct bench_workload bench_msi;
 extern const struct bench_workload bench_hvc;
 extern const struct bench_workload bench_inv;
+extern const struct bench_workload bench_null_call;
 
 #define BENCH_DEFAULT_TIMEOUT_NS (300ull * 1000000000ull)
 #define BENCH_MAX_SAMPLES	 (4u << 20) /* raw samples kept per metric */

@@ -45,6 +45,7 @@ struct cl_priv {
 	const struct ksyms *ks;
 	struct rb_poller *rb;
 	bool raw;
+	double cost_ns; /* probe cost subtracted from totals (0: none); needs the samples */
 	struct type_stats types[MAX_TYPES];
 	int nr_types;
 	uint64_t samples_received;
@@ -145,13 +146,18 @@ static int cl_init(struct collector *c, const struct collector_opts *o)
 	memcpy(p->fn, cl_probes, sizeof(cl_probes));
 	p->ks = o->ks;
 	p->raw = o->raw_samples;
+	if (o->cost.valid && o->cost.bpf_ns > 0) {
+		/* the correction is per sample: they come through the ring buffer */
+		p->cost_ns = o->cost.bpf_ns;
+		p->raw = true;
+	}
 	bpf_libbpf_setup();
 	p->skel = cmd_latency__open();
 	if (!p->skel) {
 		err_msg("%s: open: %s", c->name, bpf_errname(-errno, ebuf, sizeof(ebuf)));
 		return -1;
 	}
-	p->skel->rodata->raw_samples = o->raw_samples;
+	p->skel->rodata->raw_samples = p->raw;
 	usable = bpf_fn_probes_prepare(p->skel->obj, p->fn, ARRAY_SIZE(p->fn), o);
 	c->status = bpf_probes_status(p->fn, ARRAY_SIZE(p->fn), NULL, 0, &c->nr_status);
 	/* without a send probe there is no command to time */
@@ -217,7 +223,50 @@ static int collect(struct cl_priv *p)
 	return bpf_percpu_hist_foreach(p->skel->maps.hists, on_hist, p);
 }
 
-static void emit_type(struct result_run *r, struct type_stats *t)
+/*
+ * The total with the calibrated probe cost taken out of every sample
+ * (commands/calibrate.c), and as measured (total_raw). -1: the samples do
+ * not stand for every send (ring buffer drops, sends without a wait), the
+ * total stays as measured.
+ */
+static int emit_corrected_total(struct cl_priv *p, struct result_run *r, struct type_stats *t)
+{
+	const struct sample_vec *sv = &t->s[PART_TOTAL];
+	const struct metric_part *mp = metric_part(MF_CMD_LATENCY, "total");
+	struct metric_desc d = {
+		.area = "cmd_latency",
+		.unit = "ns",
+		.kind = METRIC_LATENCY,
+		.source = "bpf",
+	};
+	char name[128];
+	struct hist h;
+	uint64_t *c;
+
+	if (sv->n != t->h[PART_TOTAL].count) {
+		warn_msg("bpf:cmd_latency: %s: %zu samples for %llu sends: total not corrected",
+			 t->type, sv->n, (unsigned long long)t->h[PART_TOTAL].count);
+		return -1;
+	}
+	c = xmalloc(sv->n * sizeof(*c));
+	probe_cost_subtract(c, sv->v, sv->n, p->cost_ns);
+	metric_name(name, sizeof(name), MF_CMD_LATENCY, "total", t->type);
+	d.name = name;
+	d.desc = mp ? mp->desc : NULL;
+	d.error_bound = "measured total minus the calibrated probe cost (section calibration)";
+	hist_from_values(&h, c, sv->n);
+	result_add_metric(r, &d, &h, c, sv->n);
+	hist_free(&h);
+	free(c);
+	mp = metric_part(MF_CMD_LATENCY, "total_raw");
+	metric_name(name, sizeof(name), MF_CMD_LATENCY, "total_raw", t->type);
+	d.desc = mp ? mp->desc : NULL;
+	d.error_bound = mp ? mp->error_bound : NULL;
+	bpf_emit_hist(r, &d, &t->h[PART_TOTAL], CMD_LIN_WIDTH_NS, sv->v, sv->n);
+	return 0;
+}
+
+static void emit_type(struct cl_priv *p, struct result_run *r, struct type_stats *t)
 {
 	struct metric_desc d = {
 		.area = "cmd_latency",
@@ -230,6 +279,8 @@ static void emit_type(struct result_run *r, struct type_stats *t)
 
 	for (part = 0; part < NR_CMD_PARTS; part++) {
 		if (!t->h[part].count)
+			continue;
+		if (part == PART_TOTAL && p->cost_ns > 0 && emit_corrected_total(p, r, t) == 0)
 			continue;
 		if (part == PART_CLEAR_PATH) {
 			metric_name(name, sizeof(name), MF_CMD_CLEAR_PATH);
@@ -310,7 +361,7 @@ static int cl_emit(struct collector *c, struct result_run *r)
 	if (collect(p) < 0)
 		warn_msg("%s: reading the histograms failed", c->name);
 	for (i = 0; i < p->nr_types; i++)
-		emit_type(r, &p->types[i]);
+		emit_type(p, r, &p->types[i]);
 	o = json_object_new_object();
 	json_object_object_add(o, c->name, probe_status_json(c));
 	result_add_section(r, "probes", o);

@@ -10,6 +10,7 @@
 int cmd_vm(int argc, char **argv);	     /* commands/vm.c */
 int cmd_bench(int argc, char **argv);	     /* commands/bench.c */
 int cmd_record(int argc, char **argv);	     /* commands/record.c */
+int cmd_calibrate(int argc, char **argv);    /* commands/calibrate.c */
 int cmd_probes(int argc, char **argv);	     /* commands/probes.c */
 int cmd_boot_args(int argc, char **argv);    /* commands/boot_args.c */
 int cmd_boot_collect(int argc, char **argv); /* commands/boot_collect.c */

@@ -26,6 +26,7 @@
 #include "result/result.h"
 #include "bench/bench.h"
 #include "lib/collector.h"
+#include "commands/calibrate.h"
 #include "commands/commands.h"
 #include "commands/session.h"
 #include "lib/probes.h"
@@ -50,6 +51,11 @@ struct rec {
 	const char *bench_json;
 	char **argv_alloc; /* COMMAND with a temporary --json added */
 	char *json_tmp;	   /* that temporary file, removed at the end */
+	/* probe-cost calibration (commands/calibrate.c) */
+	bool no_calibrate;	 /* --no-calibrate: totals as measured */
+	const char *cal_file;	 /* --calibration FILE: reuse one */
+	uint64_t cal_ops;	 /* --calibrate-ops N */
+	struct json_object *cal; /* the "calibration" section */
 };
 
 static void usage(FILE *f)
@@ -65,7 +71,13 @@ static void usage(FILE *f)
 		"  -d, --duration D     record for D (10s, 500ms, 2m) when no COMMAND is given\n"
 		"      --list           list the collectors built in\n"
 		"  -n, --dry-run        print the collectors -e selects and exit\n"
+		"      --no-calibrate   report cmd_latency totals as measured, probe cost included\n"
+		"      --calibration F  subtract the probe cost from F (itsperf calibrate -o F)\n"
+		"      --calibrate-ops N  operations per calibration sub-run (default 200)\n"
 		"\n"
+		"With bpf:cmd_latency or ftrace selected, record first measures the probes'\n"
+		"own cost in an ITS command's total (itsperf calibrate) and subtracts it:\n"
+		"cmd_latency.total is the corrected time, total_raw the measured one.\n"
 		"Without COMMAND or --duration, records until SIGINT. The exit status is\n"
 		"COMMAND's (128+N if it died of signal N).\n");
 }
@@ -278,6 +290,8 @@ static int write_result(struct rec *r)
 		json_object_object_add(perf, "record", counters_to_json(&r->perf));
 		result_add_section(res, COUNTERS_SECTION, perf);
 	}
+	if (r->cal)
+		result_add_section(res, "calibration", json_object_get(r->cal));
 	session_write(&r->s, res);
 	if (result_run_end(res, r->partial)) {
 		err_msg("%s: cannot finish the result", r->out);
@@ -297,6 +311,9 @@ static int parse_args(struct rec *r, int argc, char **argv)
 		{ "raw", no_argument, NULL, 'r' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "no-calibrate", no_argument, NULL, 'C' },
+		{ "calibration", required_argument, NULL, 'c' },
+		{ "calibrate-ops", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -330,6 +347,18 @@ static int parse_args(struct rec *r, int argc, char **argv)
 		case 'n':
 			r->dry_run = true;
 			break;
+		case 'C':
+			r->no_calibrate = true;
+			break;
+		case 'c':
+			r->cal_file = optarg;
+			break;
+		case 'O':
+			if (parse_u64(optarg, &r->cal_ops) || !r->cal_ops) {
+				err_msg("--calibrate-ops: bad number '%s'", optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_OK);
@@ -350,6 +379,33 @@ static int parse_args(struct rec *r, int argc, char **argv)
 		return -1;
 	}
 	return session_select(&r->s, events, false);
+}
+
+/*
+ * The probes' own cost in cmd_latency.total, measured before recording
+ * (or read from --calibration FILE) and subtracted by the collectors. A
+ * failed calibration is reported and leaves the totals as measured.
+ */
+static int calibrate(struct rec *r)
+{
+	struct probe_cost_correction *cost = &r->s.copts.cost;
+	char work[4200];
+
+	if (r->cal_file)
+		return calibrate_load(r->cal_file, cost, &r->cal);
+	if (r->no_calibrate || !session_has_cmd_latency(&r->s))
+		return 0;
+	snprintf(work, sizeof(work), "%s.calibration", r->out);
+	info_msg("calibrating the probes' cost (sub-runs in %s)", work);
+	r->cal = calibrate_session(&r->s, r->cal_ops, work, cost);
+	if (!r->cal) {
+		warn_msg(
+			"probe-cost calibration failed: cmd_latency totals include the probes' cost");
+		return 0;
+	}
+	calibrate_print(stderr, r->cal);
+	rm_rf(work);
+	return 0;
 }
 
 static char *default_out(void)
@@ -380,6 +436,10 @@ int cmd_record(int argc, char **argv)
 		r.out = out_alloc = default_out();
 	if (path_exists(r.out)) {
 		err_msg("%s exists: remove it or choose another -o", r.out);
+		free(out_alloc);
+		return EXIT_USAGE;
+	}
+	if (calibrate(&r)) {
 		free(out_alloc);
 		return EXIT_USAGE;
 	}
@@ -429,6 +489,7 @@ out:
 	if (r.perf_on)
 		counters_close(&r.perf);
 	session_close(&r.s);
+	json_object_put(r.cal);
 	free(out_alloc);
 	return ret;
 }

@@ -315,3 +315,13 @@ void session_close(struct session *s)
 	ksyms_free(s->ks);
 	s->ks = NULL;
 }
+
+bool session_has_cmd_latency(const struct session *s)
+{
+	int i;
+
+	for (i = 0; i < s->nr; i++)
+		if (!strcmp(s->cs[i]->name, "bpf:cmd_latency") || !strcmp(s->cs[i]->name, "ftrace"))
+			return true;
+	return false;
+}

@@ -69,6 +69,8 @@ struct session {
 int session_select(struct session *s, const char *list, bool with_tracedat);
 /* "bpf:cmd_latency bpf:lock_hold ftrace": the selected collectors, in order */
 void session_print(const struct session *s, FILE *f);
+/* bpf:cmd_latency or ftrace selected: a source of cmd_latency.total.<CMD> */
+bool session_has_cmd_latency(const struct session *s);
 /* kallsyms and the logical probes resolved once; -1 if kallsyms is unreadable */
 int session_open(struct session *s, bool raw_samples);
 /* begin the kernel-health delta, init then start every collector; returns how many run */

@@ -16,11 +16,23 @@ struct ksyms;
 struct probe_resolution;
 struct result_run;
 
+/*
+ * What a calibration (commands/calibrate.c) found the probes add to one
+ * ITS command's measured total, per source; the collectors subtract it
+ * from cmd_latency.total and keep the measured value as total_raw.
+ */
+struct probe_cost_correction {
+	bool valid;
+	double bpf_ns;	  /* bpf:cmd_latency */
+	double ftrace_ns; /* ftrace (cmd_latency.total.<CMD>:ftrace) */
+};
+
 struct collector_opts {
 	const struct ksyms *ks;		       /* running kernel's kallsyms */
 	const struct probe_resolution *probes; /* nr_logical_probes entries */
 	bool raw_samples;		       /* keep per-event samples too */
 	const char *work_dir;		       /* scratch space for raw captures */
+	struct probe_cost_correction cost;     /* !valid: totals as measured */
 };
 
 /* per-probe attach outcome, reported by `itsperf probes` and stored with results */

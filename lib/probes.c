@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/probes.h"
@@ -120,15 +122,64 @@ const struct logical_probe *probe_find(const char *name)
 	return NULL;
 }
 
+/*
+ * $ITSPERF_PROBE_OVERRIDE, for probe-cost calibration (commands/calibrate.c):
+ * "cmd_send=bpf_fentry_test3,*=-" puts a logical probe on another symbol
+ * ("-": absent); "*" stands for every probe not named before it. Returns
+ * the symbol to use, "" for absent, NULL when the probe is not overridden.
+ */
+static const char *probe_override(const char *name, char *buf, size_t len)
+{
+	const char *env = getenv(PROBE_OVERRIDE_ENV);
+	const char *item;
+	size_t n;
+
+	if (!env || !*env)
+		return NULL;
+	for (item = env; *item; item += n + (item[n] == ',')) {
+		const char *eq;
+
+		n = strcspn(item, ",");
+		eq = memchr(item, '=', n);
+		if (!eq)
+			continue;
+		if ((size_t)(eq - item) == strlen(name) && !strncmp(item, name, eq - item))
+			break;
+		if (eq - item == 1 && *item == '*')
+			break;
+	}
+	if (!*item)
+		return NULL;
+	item = strchr(item, '=') + 1;
+	n = strcspn(item, ",");
+	if (n == 1 && *item == '-')
+		return "";
+	snprintf(buf, len, "%.*s", (int)n, item);
+	return buf;
+}
+
 int probe_resolve(const struct logical_probe *p, const struct ksyms *ks,
 		  struct probe_resolution *res)
 {
 	const struct ksym *s;
+	const char *over;
+	char buf[128];
 	int i;
 
 	memset(res, 0, sizeof(*res));
 	res->probe = p;
 	res->candidate = -1;
+	over = probe_override(p->name, buf, sizeof(buf));
+	if (over) {
+		s = *over ? ksyms_by_name(ks, over) : NULL;
+		if (!s || s->module)
+			return -1;
+		res->symbol = s->name;
+		res->candidate = 0;
+		res->addr = s->addr;
+		res->overridden = true;
+		return 0;
+	}
 	for (i = 0; i < PROBE_MAX_CANDIDATES && p->candidates[i]; i++) {
 		s = ksyms_by_name_or_clone(ks, p->candidates[i]);
 		if (!s || s->module)

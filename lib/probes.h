@@ -19,6 +19,7 @@
 #include "lib/ksyms.h"
 
 #define PROBE_MAX_CANDIDATES 8
+#define PROBE_OVERRIDE_ENV   "ITSPERF_PROBE_OVERRIDE"
 
 enum probe_area {
 	AREA_CMD,    /* ITS command send path (cmd_latency) */
@@ -53,6 +54,7 @@ struct probe_resolution {
 	const char *symbol; /* NULL: absent on this kernel */
 	int candidate;	    /* index into candidates, -1 absent */
 	unsigned long long addr;
+	bool overridden; /* put on symbol by $ITSPERF_PROBE_OVERRIDE (calibration) */
 };
 
 extern const struct logical_probe logical_probes[];

@@ -157,3 +157,36 @@ struct json_object *hist_to_json(const struct hist *h)
 	json_object_object_add(o, "buckets", b);
 	return o;
 }
+
+/*
+ * Exact values (raw records, samples): linear buckets at most
+ * HIST_FINE_BUCKETS over all of them, at least HIST_FINE_MIN_WIDTH wide, so
+ * that quantiles are as fine as the values (log2 buckets put a p50 of
+ * 20.5 us at 24.6 us).
+ */
+#define HIST_FINE_BUCKETS   4096
+#define HIST_FINE_MIN_WIDTH 1
+
+void hist_from_values(struct hist *h, const uint64_t *v, size_t n)
+{
+	uint64_t width = HIST_FINE_MIN_WIDTH;
+	uint64_t max = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] > max)
+			max = v[i];
+	while (max / width >= HIST_FINE_BUCKETS)
+		width *= 2;
+	hist_init(h, HIST_LINEAR, (int)(max / width) + 1, width);
+	for (i = 0; i < n; i++)
+		hist_add(h, v[i]);
+}
+
+void probe_cost_subtract(uint64_t *dst, const uint64_t *v, size_t n, double cost)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = (double)v[i] > cost ? (uint64_t)((double)v[i] - cost + 0.5) : 0;
+}

@@ -8,6 +8,7 @@
 #ifndef ITSPERF_HIST_H
 #define ITSPERF_HIST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct json_object;
@@ -30,6 +31,10 @@ struct hist {
 
 void hist_init(struct hist *h, enum hist_type type, int nr_buckets, uint64_t width);
 void hist_add(struct hist *h, uint64_t v);
+/* a linear histogram fine enough for exact values v[0..n) */
+void hist_from_values(struct hist *h, const uint64_t *v, size_t n);
+/* dst[i] = v[i] - cost, rounded, at least 0: a probe-cost correction */
+void probe_cost_subtract(uint64_t *dst, const uint64_t *v, size_t n, double cost);
 void hist_merge(struct hist *dst, const struct hist *src);
 void hist_free(struct hist *h);
 /* lower bound of bucket i and upper bound (exclusive) */

@@ -12,8 +12,16 @@
 
 /* one ITS command's latency and its parts (bpf/cmd_latency.c, trace/ftrace_pair.c) */
 static const struct metric_part cmd_parts[] = {
-	{ "total", "one ITS command, send entry to return (incl. its SYNC/VSYNC)",
-	  BPF_PAIR "; includes one entry and one exit probe cost", true },
+	{ "total",
+	  "one ITS command, send entry to return (incl. its SYNC/VSYNC), the probes' own cost "
+	  "taken out",
+	  BPF_PAIR " minus the calibrated probe cost (calibration section; exact under icount "
+	  "up to its stated bound); without a calibration (record --no-calibrate, run) as "
+	  "measured, one entry and one exit probe cost included",
+	  true },
+	{ "total_raw",
+	  "one ITS command, send entry to return, as measured: the probes' own cost included",
+	  BPF_PAIR "; total is this minus the calibrated probe cost (itsperf calibrate)", false },
 	{ "queue_wait",
 	  "waiting for command queue space: its_allocate_entry() calls inside the send (2 with a "
 	  "SYNC)",

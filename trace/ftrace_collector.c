@@ -124,6 +124,7 @@ struct ftrace_priv {
 	struct fp_result pr;
 	bool paired;
 	bool raw_samples;
+	double cost_ns; /* probe cost subtracted from cmd_latency totals (0: none) */
 	/* EL2 events, where the kernel has pKVM hypervisor tracing */
 	struct hyp_session *hyp;
 	const char *hyp_why;
@@ -399,6 +400,7 @@ static int ftrace_init(struct collector *c, const struct collector_opts *o)
 	priv->vcmd_send = -1;
 	priv->ks = o ? o->ks : NULL;
 	priv->raw_samples = o && o->raw_samples;
+	priv->cost_ns = o && o->cost.valid ? o->cost.ftrace_ns : 0;
 	if (!priv->ks) {
 		priv->own_ks = ksyms_load(NULL);
 		priv->ks = priv->own_ks;
@@ -641,15 +643,6 @@ static const char *namer(uint64_t builder, char *buf, size_t len, void *ctx)
 	return buf;
 }
 
-static void hist_from(struct hist *h, const uint64_t *v, size_t n)
-{
-	size_t i;
-
-	hist_init(h, HIST_LOG2, 64, 0);
-	for (i = 0; i < n; i++)
-		hist_add(h, v[i]);
-}
-
 static const char *part_desc(enum fp_part p)
 {
 	switch (p) {
@@ -688,6 +681,32 @@ static int add_metric(struct result_run *r, struct metric_desc *d, const struct 
 	return h ? result_add_metric(r, d, h, v, n) : result_add_value(r, d, value);
 }
 
+/*
+ * A command's total with the calibrated probe cost taken out (commands/
+ * calibrate.c), and as measured (total_raw).
+ */
+static void emit_corrected_total(struct ftrace_priv *priv, struct result_run *r,
+				 struct metric_desc *d, const struct fp_series *s, bool samples)
+{
+	uint64_t *c = xmalloc(s->n * sizeof(*c));
+	struct metric_desc raw = *d;
+	char name[128];
+	struct hist h;
+
+	probe_cost_subtract(c, s->v, s->n, priv->cost_ns);
+	d->error_bound = "measured total minus the calibrated probe cost (section calibration)";
+	hist_from_values(&h, c, s->n);
+	add_metric(r, d, &h, samples ? c : NULL, samples ? s->n : 0, 0);
+	hist_free(&h);
+	free(c);
+	metric_name(name, sizeof(name), MF_CMD_LATENCY, "total_raw", s->key);
+	raw.name = name;
+	raw.desc = "ITS command send entry to return as measured: the probes' own cost included";
+	hist_from_values(&h, s->v, s->n);
+	add_metric(r, &raw, &h, samples ? s->v : NULL, samples ? s->n : 0, 0);
+	hist_free(&h);
+}
+
 static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool samples)
 {
 	int i;
@@ -710,7 +729,12 @@ static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool 
 
 		if (!s->n)
 			continue;
-		hist_from(&h, s->v, s->n);
+		if (s->part == FP_PART_TOTAL && priv->cost_ns > 0 &&
+		    str_starts(s->name, "cmd_latency.total.")) {
+			emit_corrected_total(priv, r, &d, s, samples);
+			continue;
+		}
+		hist_from_values(&h, s->v, s->n);
 		add_metric(r, &d, &h, samples ? s->v : NULL, samples ? s->n : 0, 0);
 		hist_free(&h);
 	}

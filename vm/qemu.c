@@ -225,7 +225,16 @@ char **vm_qemu_argv(const struct vm_config *cfg)
 	strv_add2(&s, "-M",
 		  xasprintf("virt,gic-version=%d,its=on,virtualization=on%s%s", cfg->gic,
 			    cfg->iommu ? ",iommu=" : "", cfg->iommu ? cfg->iommu : ""));
-	strv_add2(&s, "-cpu", xstrdup("max,pauth-impdef=on"));
+	/*
+	 * Under icount, a 1 GHz generic timer: the virtual clock advances
+	 * 2^shift ns per instruction, and the default 62.5 MHz counter would
+	 * round every timestamp (ktime, trace clock, cntvct) to 16 ns, more
+	 * than a whole ITS command's own time once the probes' cost is taken
+	 * out (commands/calibrate.c).
+	 */
+	strv_add2(&s, "-cpu",
+		  xstrdup(cfg->icount ? "max,pauth-impdef=on,cntfrq=1000000000" :
+					"max,pauth-impdef=on"));
 	strv_add2(&s, "-smp", xasprintf("%d", cfg->cpus));
 	strv_add2(&s, "-m", xstrdup(cfg->mem));
 	strv_add(&s, xstrdup("-nodefaults"));
