@@ -384,7 +384,13 @@ static int prepare_one(struct bpf_object *obj, struct bpf_fn_probe *p,
 		note_absent(p);
 		return 0;
 	}
-	f = p->fentry && fentry_usable(sym, fwhy, sizeof(fwhy));
+	/* $ITSPERF_BPF_NO_FENTRY: kprobes only, to compare the mechanisms' cost */
+	if (getenv("ITSPERF_BPF_NO_FENTRY")) {
+		snprintf(fwhy, sizeof(fwhy), "fentry: off ($ITSPERF_BPF_NO_FENTRY)");
+		f = false;
+	} else {
+		f = p->fentry && fentry_usable(sym, fwhy, sizeof(fwhy));
+	}
 	k = p->kprobe && kprobe_usable(sym, kwhy, sizeof(kwhy));
 	if (f && set_targets(p, sym)) {
 		snprintf(fwhy, sizeof(fwhy), "fentry: cannot target %s", sym);

@@ -81,7 +81,8 @@ static __always_inline void send_enter(u64 its, u64 builder, u32 kind)
 	}
 }
 
-static __always_inline void submit(const struct inflight *v, u64 now, u64 total, u64 bp, u64 cw)
+static __always_inline void submit(const struct inflight *v, u64 now, u64 total, u64 bp, u64 cw,
+				   bool waited)
 {
 	struct cmd_sample *s = bpf_ringbuf_reserve(&samples, sizeof(*s), 0);
 
@@ -99,6 +100,7 @@ static __always_inline void submit(const struct inflight *v, u64 now, u64 total,
 	s->cpu = bpf_get_smp_processor_id();
 	s->nr_alloc = v->nr_alloc;
 	s->kind = v->kind;
+	s->waited = waited;
 	/* no wakeup per event: userspace polls */
 	bpf_ringbuf_submit(s, BPF_RB_NO_WAKEUP);
 	count_inc(&counters, CNT_SAMPLES);
@@ -121,6 +123,9 @@ static __always_inline void send_exit(void)
 	if (!v->wait_start || !v->wait_end) {
 		/* its_allocate_entry() failed: returned without posting */
 		count_inc(&counters, CNT_NO_WAIT);
+		/* the total still stands for this send (probe-cost calibration) */
+		if (raw_samples)
+			submit(v, now, total, 0, 0, false);
 		goto out;
 	}
 	locked = v->wait_start - v->start;
@@ -133,7 +138,7 @@ static __always_inline void send_exit(void)
 	record(v->builder, v->kind, PART_UNACCOUNTED, now - v->wait_end);
 	count_inc(&counters, CNT_SENT);
 	if (raw_samples)
-		submit(v, now, total, bp, cw);
+		submit(v, now, total, bp, cw, true);
 out:
 	bpf_map_delete_elem(&inflight, &key);
 }

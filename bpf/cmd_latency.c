@@ -127,6 +127,8 @@ static int on_sample(void *ctx, void *data, size_t size)
 	if (!t)
 		return 0;
 	vec_push(&t->s[PART_TOTAL], s->total);
+	if (!s->waited)
+		return 0; /* a send that returned early has a total only */
 	vec_push(&t->s[PART_QUEUE_WAIT], s->queue_wait);
 	vec_push(&t->s[PART_BUILD_POST], s->build_post);
 	vec_push(&t->s[PART_COMPLETION_WAIT], s->completion_wait);

@@ -67,7 +67,8 @@ struct cmd_sample {
 	__u64 completion_wait;
 	__u32 cpu;
 	__u16 nr_alloc;
-	__u16 kind;
+	__u8 kind;
+	__u8 waited; /* 0: returned without a completion wait, parts not set */
 };
 
 /* linear histogram bucket: 1 us (hardware commands take ~1-10 us, TCG 10-500 us) */

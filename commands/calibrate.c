@@ -21,7 +21,8 @@
  *   outer        = T(X, cmd_send on bpf_fentry_test3, nothing else):
  *                  the same handlers around an empty function
  *                  (bench null_call), whose body is a few instructions
- *   others       = T(all sources) - T(X)
+ *   others       = T(every collector selected) - T(X): other BPF
+ *                  collectors on the same functions (bpf:lock_hold) too
  * T is the median of cmd_latency.total.MOVI, from its exact samples.
  * The correction subtracted from every total of X is
  *   T(all) - (T(X) - nested_alloc - nested_wait - outer)
@@ -218,7 +219,8 @@ static int select_sources(struct cal_ctx *c, const struct session *s)
 		const char *n = s->cs[i]->name;
 		char *dst = NULL;
 
-		if (str_starts(n, "bpf:"))
+		/* other BPF collectors on the send are "others", measured in context */
+		if (!strcmp(n, "bpf:cmd_latency"))
 			dst = c->events[CAL_BPF];
 		else if (!strcmp(n, "ftrace"))
 			dst = c->events[CAL_FTRACE];
@@ -228,8 +230,6 @@ static int select_sources(struct cal_ctx *c, const struct session *s)
 		snprintf(c->all + strlen(c->all), sizeof(c->all) - strlen(c->all), "%s%s",
 			 i ? "," : "", n);
 	}
-	if (!strstr(c->events[CAL_BPF], "bpf:cmd_latency"))
-		c->events[CAL_BPF][0] = '\0';
 	return c->events[CAL_BPF][0] || c->events[CAL_FTRACE][0] ? 0 : -1;
 }
 
@@ -239,7 +239,7 @@ struct json_object *calibrate_session(const struct session *s, uint64_t ops, con
 	struct cal_source_result res[NR_CAL_SOURCES] = { 0 };
 	struct json_object *o, *srcs;
 	struct cal_ctx c = { 0 };
-	int nr = 0;
+	bool others = false;
 	int x;
 
 	memset(corr, 0, sizeof(*corr));
@@ -257,10 +257,10 @@ struct json_object *calibrate_session(const struct session *s, uint64_t ops, con
 		if (calibrate_source(&c, x, &res[x]))
 			return NULL;
 		res[x].full = res[x].only;
-		nr++;
+		others |= strcmp(c.events[x], c.all) != 0;
 	}
-	/* the sources side by side: what each adds to the other's span */
-	if (nr > 1) {
+	/* every collector side by side: what the others add to each source's span */
+	if (others) {
 		char dir[4200];
 
 		if (sub_record(&c, "all", c.all, "", "affinity", dir, sizeof(dir)))

@@ -8,7 +8,8 @@
 #   - total = total_raw - correction, sample by sample (p50 and count);
 #   - the two sources' raw totals disagree by far (ftrace's span holds
 #     BPF's trampolines whole), the corrected ones agree within the bound
-#     stated in results/README.md (AGREE_PCT);
+#     stated in results/README.md (AGREE_PCT: measured 12%, BPF fentry and
+#     BPF kprobe both put the command at 192 ns, ftrace at 165 ns);
 #   - an override naming a symbol that does not exist makes the probe
 #     absent (the calibration's own mechanism), and bench null_call runs.
 set -u
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/../.."
 
 ITSPERF=${ITSPERF:-build/x86_64/itsperf}
 OUT=${ITSPERF_TEST_OUT:-build/test-out}/calibrate
-AGREE_PCT=25
+AGREE_PCT=20
 rm -rf "$OUT"
 mkdir -p "$OUT/out"
 
