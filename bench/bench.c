@@ -101,6 +101,8 @@ void bench_usage(FILE *f)
 		"            and its->lock contention per CPU in the kernel (kprobes; default:\n"
 		"            on with --jobs > 1)\n"
 		"  vcpu      --vcpus N       vCPUs, one thread each (default 1)\n"
+		"            --move-every N  move each vCPU thread to the next CPU of --cpus\n"
+		"                            after every N of its exits (GICv4: a VMOVP each)\n"
 		"  msi       --device /dev/X block device; --write (destructive, refused on a\n"
 		"            mounted device unless --force); --qd N (32); --bs SIZE (4096)\n"
 		"  hvc       --module PATH   itsperf_hvc.ko (default /lib/itsperf/kmod/)\n"
@@ -122,6 +124,7 @@ enum {
 	OPT_PRESSURE,
 	OPT_NO_PRESSURE,
 	OPT_LIST,
+	OPT_MOVE,
 };
 
 static const struct option long_opts[] = {
@@ -146,6 +149,7 @@ static const struct option long_opts[] = {
 	{ "pressure", no_argument, NULL, OPT_PRESSURE },
 	{ "no-pressure", no_argument, NULL, OPT_NO_PRESSURE },
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "move-every", required_argument, NULL, OPT_MOVE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -167,6 +171,7 @@ static const struct {
 	{ OPT_PRESSURE, BOPT_PRESSURE },
 	{ OPT_NO_PRESSURE, BOPT_PRESSURE },
 	{ OPT_LIST, BOPT_LIST },
+	{ OPT_MOVE, BOPT_MOVE },
 };
 
 static const char *opt_name(int opt)
@@ -310,6 +315,11 @@ static int parse_one(const struct bench_workload *w, int c, const char *arg, str
 		if (parse_u64(arg, &v) || !v || v > 64)
 			return bad_arg("vcpus", arg, "expected 1..64");
 		o->vcpus = (int)v;
+		break;
+	case OPT_MOVE:
+		if (parse_u64(arg, &v) || !v)
+			return bad_arg("move-every", arg, "expected a positive number of exits");
+		o->move_every = v;
 		break;
 	case OPT_WRITE:
 		o->write = true;

@@ -63,6 +63,7 @@ struct bench_opts {
 	int irqs[BENCH_MAX_IRQS]; /* affinity: --irq, restrict to these */
 	int nr_irqs;
 	int vcpus;		 /* vcpu: number of vCPUs (default 1) */
+	uint64_t move_every;	 /* vcpu: re-pin each vCPU thread to the next CPU every N exits */
 	bool write;		 /* msi: --write (destructive) */
 	unsigned int qd;	 /* msi: queue depth (default 32) */
 	unsigned int bs;	 /* msi: block size (default 4096) */

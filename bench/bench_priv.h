@@ -28,6 +28,7 @@
 #define BOPT_VECTORS  (1u << 10)
 #define BOPT_PRESSURE (1u << 11)
 #define BOPT_LIST     (1u << 12)
+#define BOPT_MOVE     (1u << 13)
 
 struct bench_ctx;
 

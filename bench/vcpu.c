@@ -24,7 +24,12 @@
  *
  * vCPU threads are pinned (vCPU i on the i-th CPU of --cpus) so that VMOVP
  * happens at most once per vCPU; context switches inside KVM_RUN are
- * counted (getrusage) to bound the extra loads.
+ * counted (getrusage) to bound the extra loads. With --move-every N each
+ * vCPU thread re-pins itself to the next CPU of --cpus after every N of its
+ * exits: its next KVM_RUN loads the vCPU on another CPU, which moves the vPE
+ * (one VMOVP and, through the proxy, one MOVI per move; counted per thread
+ * as "cpu_changes": KVM_RUN entered on another CPU than the previous one
+ * returned on).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,10 +112,12 @@ struct vcpu_thread {
 	int pcpu;
 	struct kvm_run *run;
 	size_t run_size;
-	uint64_t runs;	     /* KVM_RUN ioctls: one vcpu_load() each */
-	uint64_t exits;	     /* MMIO exits (operations) */
-	uint64_t csw;	     /* context switches of the thread during the run */
-	uint64_t migrations; /* KVM_RUN returning on another CPU than it entered */
+	uint64_t runs;	      /* KVM_RUN ioctls: one vcpu_load() each */
+	uint64_t exits;	      /* MMIO exits (operations) */
+	uint64_t csw;	      /* context switches of the thread during the run */
+	uint64_t migrations;  /* KVM_RUN returning on another CPU than it entered */
+	uint64_t moves;	      /* --move-every: re-pinned to the next CPU */
+	uint64_t cpu_changes; /* KVM_RUN entered on another CPU than the last one returned on */
 	struct bench_metric lat;
 };
 
@@ -319,12 +326,39 @@ static uint64_t thread_csw(void)
 	return ru.ru_nvcsw + ru.ru_nivcsw;
 }
 
+/* the CPU after cur in --cpus, cyclically */
+static int next_cpu(const struct bench_ctx *c, int cur)
+{
+	int i;
+
+	for (i = 0; i < c->nr_cpus; i++)
+		if (c->cpu_list[i] == cur)
+			return c->cpu_list[(i + 1) % c->nr_cpus];
+	return c->cpu_list[0];
+}
+
+/* --move-every: re-pin the thread; the next KVM_RUN loads the vCPU there */
+static void move_thread(struct vcpu_thread *t)
+{
+	int to = next_cpu(t->c, t->pcpu);
+
+	if (bench_pin_to_cpu(to)) {
+		bench_error(t->c, "vCPU %d: moving to CPU %d: %s", t->id, to, strerror(errno));
+		bench_abort(t->c, "error");
+		return;
+	}
+	t->pcpu = to;
+	t->moves++;
+}
+
 static void *vcpu_thread_fn(void *arg)
 {
 	struct vcpu_thread *t = arg;
 	struct bench_ctx *c = t->c;
+	uint64_t every = c->o->move_every;
 	uint64_t freq = cntfrq();
 	uint64_t csw0, t0, t1;
+	int last = -1;
 	int cpu0;
 
 	if (bench_pin_to_cpu(t->pcpu))
@@ -332,9 +366,12 @@ static void *vcpu_thread_fn(void *arg)
 	csw0 = thread_csw();
 	while (bench_next_op(c)) {
 		cpu0 = sched_getcpu();
+		if (last >= 0 && cpu0 != last)
+			t->cpu_changes++;
 		t0 = cntvct();
 		if (ioctl(t->fd, KVM_RUN, 0)) {
 			t->runs++;
+			last = sched_getcpu();
 			bench_op_unclaim(c);
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -344,7 +381,8 @@ static void *vcpu_thread_fn(void *arg)
 		}
 		t1 = cntvct();
 		t->runs++;
-		if (sched_getcpu() != cpu0)
+		last = sched_getcpu();
+		if (last != cpu0)
 			t->migrations++;
 		if (t->run->exit_reason != KVM_EXIT_MMIO || !t->run->mmio.is_write ||
 		    t->run->mmio.phys_addr != GUEST_MMIO) {
@@ -358,6 +396,8 @@ static void *vcpu_thread_fn(void *arg)
 		bench_metric_add(&t->lat, (t1 - t0) * 1000000000ull / freq);
 		t->exits++;
 		bench_op_done(c);
+		if (every && t->exits % every == 0)
+			move_thread(t);
 	}
 	t->csw = thread_csw() - csw0;
 	return NULL;
@@ -490,15 +530,25 @@ static int possible_cpus(void)
  *   run:      CLEAR runs (+ csw: a reschedule inside KVM_RUN is one more load),
  *             MAPTI nr (first doorbell CLEAR maps the vPE in the proxy device;
  *             more when nr > proxy slots: evictions, each with a DISCARD),
- *             VMOVP (+ proxy MOVI) up to nr + migrations;
+ *             VMOVP (+ proxy MOVI) changes, up to nr + migrations more;
  *   teardown: VMAPP nr*nits (V=0) + DISCARD of the proxy events still mapped.
  * Without the proxy (DirectLPI) the doorbell is cleared by a register write:
  * no CLEAR, MAPTI, DISCARD, MOVI. GICv4.1 is not modelled beyond VMAPP.
+ *
+ * changes: KVM_RUN entered on another CPU than the vCPU's previous KVM_RUN
+ * returned on (--move-every). vgic_v4_load() then sets the vPE doorbell's
+ * affinity to the new CPU and its_vpe_set_affinity() sends a VMOVP (from !=
+ * cpu) and moves the proxy doorbell event (its_vpe_db_proxy_move(): MOVI +
+ * SYNC, mapping it first if it was evicted). Certain only with "Single VMOVP
+ * capable" ITSs (its_list_map == 0): with an ITSList, its_send_vmovp() sends
+ * it only to ITSs where the VM has vLPIs mapped (require_its_list_vmovp()),
+ * none for this VM. The first load of each vCPU moves the vPE from the CPU it
+ * was mapped on (the first online one) if it runs elsewhere: up to nr more.
  */
 static void vcpu_expect(struct bench_ctx *c, struct vm *vm, int nr_its, const struct gicv4_info *gi)
 {
-	uint64_t runs = 0, csw = 0, migr = 0;
-	uint64_t nr = 0, vmovp;
+	uint64_t runs = 0, csw = 0, migr = 0, changes = 0;
+	uint64_t nr = 0, vmovp, vmovp_max;
 	uint64_t evict = 0;
 	int slots = gi->proxy_slots;
 	bool proxy = !gi->direct_lpi && !gi->v41;
@@ -508,6 +558,7 @@ static void vcpu_expect(struct bench_ctx *c, struct vm *vm, int nr_its, const st
 		runs += vm->v[i].runs;
 		csw += vm->v[i].csw;
 		migr += vm->v[i].migrations;
+		changes += vm->v[i].cpu_changes;
 		nr += vm->v[i].runs > 0;
 	}
 	if (!slots) {
@@ -525,12 +576,19 @@ static void vcpu_expect(struct bench_ctx *c, struct vm *vm, int nr_its, const st
 	}
 	bench_expect(c, BENCH_PHASE_SETUP, ITS_CMD_VINVALL, (uint64_t)vm->nr * nr_its);
 	bench_expect(c, BENCH_PHASE_SETUP, ITS_CMD_VSYNC, 2ull * vm->nr * nr_its);
-	vmovp = (nr + migr) * (gi->single_vmovp ? 1 : nr_its);
-	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_VMOVP, vmovp,
+	vmovp = gi->single_vmovp ? changes : 0;
+	vmovp_max = (nr + migr + changes) * (gi->single_vmovp ? 1 : nr_its);
+	if (changes && !gi->single_vmovp)
+		bench_note(c, "the ITS is not Single VMOVP capable (or the boot log is gone): a "
+			      "VMOVP goes only to ITSs where the VM has vLPIs mapped, so the "
+			      "vCPU moves are not counted on as VMOVPs");
+	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_VMOVP, vmovp);
+	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_VSYNC, vmovp);
+	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_VMOVP, vmovp_max - vmovp,
 			   "a vPE moves (VMOVP + VSYNC, and a MOVI + SYNC of its proxy doorbell "
 			   "event) when its vCPU thread first loads on a CPU other than the one "
 			   "it was mapped to, or migrates");
-	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_VSYNC, vmovp, NULL);
+	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_VSYNC, vmovp_max - vmovp, NULL);
 	if (!proxy)
 		return;
 	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_CLEAR, runs);
@@ -538,14 +596,15 @@ static void vcpu_expect(struct bench_ctx *c, struct vm *vm, int nr_its, const st
 			   "each context switch of a vCPU thread inside KVM_RUN is one more "
 			   "vcpu_load(), i.e. one more doorbell CLEAR + SYNC");
 	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_MAPTI, nr);
-	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_SYNC, runs + nr);
+	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_MOVI, changes);
+	bench_expect(c, BENCH_PHASE_RUN, ITS_CMD_SYNC, runs + nr + changes);
 	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_DISCARD,
 		     nr < (uint64_t)slots ? nr : (uint64_t)slots);
 	bench_expect(c, BENCH_PHASE_RESTORE, ITS_CMD_SYNC,
 		     nr < (uint64_t)slots ? nr : (uint64_t)slots);
-	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_MOVI, vmovp, NULL);
+	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_MOVI, nr + migr, NULL);
 	if (nr > (uint64_t)slots) {
-		evict = runs + csw;
+		evict = runs + csw + changes;
 		bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_MAPTI, evict,
 				   "more vPEs than vPE proxy slots: a doorbell CLEAR may evict "
 				   "another vPE's proxy event (DISCARD) and map its own (MAPTI)");
@@ -553,14 +612,14 @@ static void vcpu_expect(struct bench_ctx *c, struct vm *vm, int nr_its, const st
 		bench_line(c, "%llu vPEs share %d vPE proxy slots: MAPTI/DISCARD churn",
 			   (unsigned long long)nr, slots);
 	}
-	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_SYNC, csw + vmovp + 2 * evict, NULL);
+	bench_expect_extra(c, BENCH_PHASE_RUN, ITS_CMD_SYNC, csw + nr + migr + 2 * evict, NULL);
 }
 
 static void report(struct bench_ctx *c, struct vm *vm, struct bench_metric *lat, int doorbells,
 		   int nr_its)
 {
 	struct json_object *list = json_object_new_array();
-	uint64_t runs = 0;
+	uint64_t runs = 0, moves = 0, changes = 0;
 	int i;
 
 	for (i = 0; i < vm->nr; i++) {
@@ -573,11 +632,23 @@ static void report(struct bench_ctx *c, struct vm *vm, struct bench_metric *lat,
 		json_object_object_add(o, "mmio_exits", json_object_new_uint64(t->exits));
 		json_object_object_add(o, "context_switches", json_object_new_uint64(t->csw));
 		json_object_object_add(o, "migrations", json_object_new_uint64(t->migrations));
+		json_object_object_add(o, "moves", json_object_new_uint64(t->moves));
+		json_object_object_add(o, "cpu_changes", json_object_new_uint64(t->cpu_changes));
 		json_object_array_add(list, o);
 		runs += t->runs;
+		moves += t->moves;
+		changes += t->cpu_changes;
 		bench_metric_merge(lat, &t->lat);
 	}
 	bench_set(c, "vcpus", list);
+	bench_set(c, "vcpu_moves", json_object_new_uint64(moves));
+	bench_set(c, "vcpu_cpu_changes", json_object_new_uint64(changes));
+	if (c->o->move_every)
+		bench_line(c,
+			   "vCPU threads moved %llu times (every %llu exits): KVM_RUN entered "
+			   "on another CPU %llu times",
+			   (unsigned long long)moves, (unsigned long long)c->o->move_every,
+			   (unsigned long long)changes);
 	bench_set(c, "kvm_run_calls", json_object_new_uint64(runs));
 	bench_set(c, "gicv4", json_object_new_boolean(doorbells > 0));
 	bench_set(c, "vpe_doorbells", json_object_new_int(doorbells));
@@ -596,6 +667,12 @@ static int vcpu_run(struct bench_ctx *c)
 	int nr_its;
 	int i;
 
+	if (c->o->move_every && c->nr_cpus < 2) {
+		err_msg("bench vcpu: --move-every needs at least two CPUs to move between "
+			"(--cpus names %d)",
+			c->nr_cpus);
+		return EXIT_USAGE;
+	}
 	vm.cntfrq = cntfrq();
 	if (!vm.cntfrq) {
 		err_msg("bench vcpu: CNTFRQ_EL0 reads 0: no usable arch counter frequency");
@@ -662,7 +739,7 @@ const struct bench_workload bench_vcpu = {
 	.help = "KVM_RUN round trips of a VM with vGICv3 + vITS (MMIO exit loop)",
 	.op = "KVM_RUN exit",
 	.cmds = "none on GICv3; GICv4: VMAPP/VINVALL per vCPU, CLEAR per vcpu load, VMOVP",
-	.opts = BOPT_VCPUS | BOPT_RATE,
+	.opts = BOPT_VCPUS | BOPT_RATE | BOPT_MOVE,
 	.default_duration_ns = 5ull * 1000000000ull,
 	.run = vcpu_run,
 };

@@ -4,7 +4,8 @@
 bench_begin
 t_affinity_ops 200
 t_rebind_eth1 10
-t_msi /dev/vda '4915[2-4] '
+t_msi /dev/vda 0000:00:03.0
 t_vcpu gicv4-6.1 300 2 gicv4
+t_vcpu gicv4-6.1-moved 300 2 gicv4 10
 t_hvc protected-nvhe
 bench_end

@@ -4,5 +4,7 @@
 bench_begin
 t_vcpu gicv4-1vcpu 300 1 gicv4
 t_vcpu gicv4-2vcpus 400 2 gicv4
+t_vcpu gicv4-moved 300 1 gicv4 10
+t_vcpu gicv4-2vcpus-moved 400 2 gicv4 10
 t_hvc protected-nvhe
 bench_end

@@ -11,5 +11,6 @@ t_rebind_eth1 10
 t_rebind_sigkill
 t_msi /dev/vda 0000:00:03.0
 t_vcpu gicv4-7.2 300 2 gicv4
+t_vcpu gicv4-7.2-moved 300 2 gicv4 10
 t_hvc protected-hvhe
 bench_end

@@ -251,22 +251,49 @@ t_rebind_sigkill() {
 	check "rebind SIGKILL, bench restore: journal removed" no_journal
 }
 
-irq_total_of() {	# bdf-pattern: sum of the interrupts of its ITS vectors
-	grep "ITS-.*$1" /proc/interrupts | awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; else break } END { print s + 0 }'
+# the device's own vectors: the kernel's list of its MSI/MSI-X interrupts
+dev_irqs() {	# bdf
+	ls /sys/bus/pci/devices/$1/msi_irqs 2>/dev/null | sort -n
 }
 
-t_msi() {	# device bdf-pattern
-	local f=$OUT/msi.txt rc before after wl
-	before=$(irq_total_of "$2")
+# the sum over every CPU column of those interrupts' /proc/interrupts lines
+# (and nothing else: a line is taken by its IRQ number, not by a pattern)
+irq_total_of() {	# irq...
+	awk -v want=" $* " '
+		{ n = $1; sub(":", "", n) }
+		index(want, " " n " ") {
+			for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; else break
+		}
+		END { print s + 0 }' /proc/interrupts
+}
+
+# vda is the VM's scratch disk (vm/qemu.c; the root is the initramfs): only
+# the workload does I/O on it, so the interrupts of its vectors around the
+# run are exactly the ones the workload counted inside it. Asserted ==: any
+# other activity on those vectors (a mount, swap, a second reader) fails it.
+t_msi() {	# device bdf
+	local f=$OUT/msi.txt rc before after wl irqs nits i
+	irqs=$(dev_irqs $2)
+	nits=0
+	for i in $irqs; do
+		grep -q "^ *$i: .* ITS-" /proc/interrupts && nits=$((nits + 1))
+	done
+	check "msi: $2 has MSI vectors, all ITS ones ($(echo $irqs))" \
+		[ -n "$irqs" -a "$nits" = "$(echo $irqs | wc -w)" ]
+	check "msi: $1 is not mounted or swap (only the workload touches it)" \
+		not grep -q "^$1 " /proc/mounts /proc/swaps
+	before=$(irq_total_of $irqs)
 	itsperf bench msi --device $1 --duration 2 --json $OUT/msi.json > $f 2>&1
 	rc=$?
-	after=$(irq_total_of "$2")
+	after=$(irq_total_of $irqs)
 	cat $f
 	check_eq "msi $1: exit status" 0 $rc
+	check_eq "msi: the workload counted the device's ITS vectors" "$nits" \
+		"$(grep -o '"its_vectors": *[0-9]*' $OUT/msi.json | grep -o '[0-9]*$')"
 	wl=$(grep "^  interrupts:" $f | awk '{ print $2 }')
 	check "msi: interrupts counted on the device's ITS vectors ($wl)" [ "${wl:-0}" -gt 0 ]
-	check "msi: the workload's count ($wl) within /proc/interrupts delta around it ($((after - before)))" \
-		[ "${wl:-0}" -le $((after - before)) ]
+	check_eq "msi: the workload's count == the /proc/interrupts delta of $2's vectors around it" \
+		"$((after - before))" "${wl:-none}"
 	check "msi: I/O latency distribution" grep -q "io_latency (ns): n=" $f
 }
 
@@ -282,10 +309,16 @@ t_hvc() {	# mode
 	check "hvc ($1): journal removed" no_journal
 }
 
-t_vcpu() {	# what ops vcpus [gicv4]
-	local f=$OUT/vcpu_$1.txt rc
+# wl_json FILE KEY: a top-level number of a workload's JSON summary
+wl_json() {
+	grep -o "\"$2\": *[0-9]*" "$1" | head -1 | grep -o '[0-9]*$'
+}
+
+t_vcpu() {	# what ops vcpus [gicv4 [move-every]]
+	local f=$OUT/vcpu_$1.txt j=$OUT/vcpu_$1.json rc mv="" ch vmovp
+	[ -n "${5:-}" ] && mv="--move-every $5"
 	its_hist_clear
-	itsperf bench vcpu --ops $2 --vcpus $3 --json $OUT/vcpu_$1.json > $f 2>&1
+	itsperf bench vcpu --ops $2 --vcpus $3 $mv --json $j > $f 2>&1
 	rc=$?
 	cat $f
 	its_hist_dump
@@ -293,10 +326,22 @@ t_vcpu() {	# what ops vcpus [gicv4]
 	check_eq "vcpu ($1): KVM_RUN exits" $2 "$(wl_ops $f)"
 	check "vcpu ($1): round-trip distribution" grep -q "kvm_run_roundtrip (ns): n=$2 " $f
 	check_counts "vcpu ($1)" $f
-	if [ "$4" = gicv4 ]; then
+	if [ "${4:-}" = gicv4 ]; then
 		check "vcpu ($1): VMAPP sent" [ "$(its_hist_count vmapp)" -gt 0 ]
 		check "vcpu ($1): CLEAR sent" [ "$(its_hist_count clear)" -gt 0 ]
 	fi
+	[ -n "$mv" ] || return 0
+	# every KVM_RUN entered on another CPU than the last one returned on
+	# moves the vPE: VMOVP (one Single-VMOVP-capable ITS) + the proxy
+	# doorbell event's MOVI; the first load may add one pair per vCPU
+	ch=$(wl_json $j vcpu_cpu_changes)
+	vmovp=$(its_hist_count vmovp)
+	check "vcpu ($1): the vCPU threads moved (KVM_RUN on another CPU ${ch:-0} times)" \
+		[ "${ch:-0}" -gt 0 ]
+	check "vcpu ($1): VMOVP > 0 (kernel $vmovp)" [ "$vmovp" -gt 0 ]
+	check "vcpu ($1): kernel VMOVP $vmovp within CPU changes ${ch:-0} + 0..$3 first loads" \
+		[ "$vmovp" -ge "${ch:-1}" -a "$vmovp" -le $((${ch:-0} + $3)) ]
+	check_eq "vcpu ($1): kernel proxy MOVI == kernel VMOVP" "$vmovp" "$(its_hist_count movi)"
 }
 
 t_bad_args() {

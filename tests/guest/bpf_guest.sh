@@ -15,7 +15,7 @@
 #   NAME.skip          why the run was not done
 # The host side (tests/integration/bpf_guest.sh) compares them.
 #
-#   bpf_guest.sh [MOVES [CYCLES [HOTPLUGS [EXITS]]]]     defaults 200 10 3 300
+#   bpf_guest.sh [MOVES [CYCLES [HOTPLUGS [EXITS [VCPU_MOVE]]]]]   defaults 200 10 3 300 10
 set -u
 OUT=${ITSPERF_OUT:-/out}
 
@@ -35,6 +35,7 @@ MOVES=${1:-200}
 CYCLES=${2:-10}
 HOTPLUGS=${3:-3}
 EXITS=${4:-300}
+VCPU_MOVE=${5:-10}
 T=/sys/kernel/tracing
 INST=$T/instances/itsperf_bpftest
 GROUP=itsperf_bpftest
@@ -105,6 +106,9 @@ case "$(uname -r):${ITSPERF_PKVM_MODE:-}" in
 	record hotplug "$ITS_EVENTS" sh "$0" hotplug "$HOTPLUGS" ;;
 esac
 # a KVM VM with a vGICv3 + vITS on GICv4.0: VMAPP/VINVALL, a CLEAR per vcpu
-# load, and the hypercall paths (share, create, run, destroy)
-record vcpu "bpf,ftrace" itsperf bench vcpu --ops "$EXITS" -j "$OUT/vcpu.bench.json" -q
+# load, a VMOVP + proxy MOVI each time the vCPU thread is moved to the other
+# CPU (every VCPU_MOVE exits), and the hypercall paths (share, create, run,
+# destroy)
+record vcpu "bpf,ftrace" itsperf bench vcpu --ops "$EXITS" --move-every "$VCPU_MOVE" \
+	-j "$OUT/vcpu.bench.json" -q
 exit 0

@@ -8,7 +8,8 @@
 # /out/bench.res; this side turns them into TAP. One boot per kernel/mode:
 #   6.12 protected (hVHE), GICv3: affinity (--ops 200, SIGTERM, SIGKILL +
 #        restore), rebind (eth1 x10, refusals, SIGKILL + restore), msi, vcpu, hvc
-#   6.12 protected nVHE, GICv4:  vcpu VMAPP/VINVALL/CLEAR..., hvc
+#   6.12 protected nVHE, GICv4:  vcpu VMAPP/VINVALL/CLEAR..., VMOVP > 0 with the
+#        vCPUs moved between CPUs (--move-every), hvc
 #   6.12 nVHE (unprotected):     vcpu, hvc
 #   6.1  protected nVHE, GICv4:  affinity, rebind, msi, vcpu, hvc
 #   7.2  protected (hVHE), GICv4: affinity (SIGTERM, SIGKILL + restore),

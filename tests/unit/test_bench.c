@@ -89,6 +89,9 @@ static void test_parse_ok(void **state __unused)
 	assert_int_equal(parse(&o, &wl, "vcpu", "--vcpus", "4", "-t", "20", NULL), EXIT_OK);
 	assert_int_equal(o.vcpus, 4);
 	assert_int_equal(o.timeout_ns, 20000000000ull);
+	assert_int_equal(o.move_every, 0);
+	assert_int_equal(parse(&o, &wl, "vcpu", "--move-every", "10", NULL), EXIT_OK);
+	assert_int_equal(o.move_every, 10);
 	assert_int_equal(parse(&o, &wl, "hvc", "--module", "/x.ko", "-n", "10", NULL), EXIT_OK);
 	assert_string_equal(o.module_path, "/x.ko");
 	/* reentrant: itsperf run parses several workload lines in one process */
@@ -121,6 +124,8 @@ static void test_parse_errors(void **state __unused)
 	assert_int_equal(parse(&o, &wl, "hvc", "--rate", "10", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, &wl, "vcpu", "--vcpus", "0", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, &wl, "vcpu", "--vcpus", "65", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, &wl, "vcpu", "--move-every", "0", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, &wl, "affinity", "--move-every", "5", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, &wl, "msi", "--bs", "1000", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, &wl, "msi", "--qd", "0", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&o, &wl, "msi", "--device", "/dev/a", "--device", "/dev/b", NULL),
