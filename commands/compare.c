@@ -129,7 +129,8 @@ static void build_table(struct table *t, const struct run_set *s, const struct m
 				struct comparison *c = &r->c[g - 1];
 
 				compare_values(bv, nb, nv, nn, refs[i].kind, o,
-					       compare_seed(o->seed, refs[i].name) ^ (k << 8) ^ g, c);
+					       compare_seed(o->seed, refs[i].name) ^ (k << 8) ^ g,
+					       c);
 				c->gated = is_gated(o, &refs[i], stats[k]) && nb >= o->min_runs &&
 					   nn >= o->min_runs;
 				if (c->gated)

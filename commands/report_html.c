@@ -13,7 +13,8 @@
  *               first line
  *   plots       per folder, every plot's png, svg and gnuplot script, and
  *               the folder of its data
- *   other       anything else
+ *   other       anything else; a result run (a folder with meta.json) as
+ *               one link to its folder, not its samples
  *
  * Links are relative to DIR and percent-encoded; the page has inline CSS
  * only and no script, so it opens the same from a file manager, a web
@@ -28,9 +29,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "commands/commands.h"
 #include "commands/report_html.h"
 #include "lib/util.h"
+
+#ifndef ITSPERF_VERSION
+#define ITSPERF_VERSION "0.1-dev"
+#endif
 
 #define COVER_MAX_BYTES (1 << 20)
 #define FIRST_LINE_MAX	120
@@ -39,6 +43,7 @@ enum file_kind {
 	FILE_TABLE,
 	FILE_PLOT,
 	FILE_DATA, /* gnuplot input under a data/ folder: linked as the folder */
+	FILE_RUN,  /* a result run (a folder with meta.json): linked as the folder */
 	FILE_OTHER,
 };
 
@@ -106,6 +111,24 @@ static int walk(struct listing *l, const char *dir)
 	DIR *dh;
 	int ret = 0;
 
+	/* a result run's samples are not tables: the run is one entry, its folder */
+	if (*dir) {
+		char *meta = xasprintf("%s/meta.json", path);
+		bool run = path_exists(meta);
+
+		free(meta);
+		if (run) {
+			char *slash = strrchr(dir, '/');
+			char *parent =
+				slash ? xasprintf("%.*s", (int)(slash - dir), dir) : xstrdup("");
+
+			add_entry(l, parent, slash ? slash + 1 : dir, 0);
+			l->e[l->n - 1].kind = FILE_RUN;
+			free(parent);
+			free(path);
+			return 0;
+		}
+	}
 	dh = opendir(path);
 	if (!dh) {
 		err_msg("%s: %s", path, strerror(errno));
@@ -448,13 +471,22 @@ static void section_other(FILE *f, const struct listing *l, const bool *listed_d
 		const struct entry *e = &l->e[i];
 		char size[32];
 
-		if (e->kind != FILE_OTHER && (e->kind != FILE_DATA || listed_data[i]))
+		if (e->kind != FILE_OTHER && e->kind != FILE_RUN &&
+		    (e->kind != FILE_DATA || listed_data[i]))
 			continue;
 		if (!any)
 			fputs("<h2 id=\"other\">Other files</h2>\n<ul>\n", f);
 		any = true;
-		human_size(size, sizeof(size), e->size);
 		fputs("<li>", f);
+		if (e->kind == FILE_RUN) {
+			char *href = xasprintf("%s/", e->rel);
+
+			html_link(f, href, href);
+			fputs(" (a result run: <code>itsperf report</code> it)</li>\n", f);
+			free(href);
+			continue;
+		}
+		human_size(size, sizeof(size), e->size);
 		html_link(f, e->rel, e->rel);
 		fprintf(f, " (%s)</li>\n", size);
 	}
@@ -503,7 +535,7 @@ static void page(FILE *f, const struct listing *l, const struct report_html_opts
 		"whole. Jump to: <a href=\"#cover\">cover letter</a>, "
 		"<a href=\"#headline\">headline plots</a>, <a href=\"#tables\">tables</a>, "
 		"<a href=\"#plots\">all plots</a>.</p>\n",
-		itsperf_version, when);
+		ITSPERF_VERSION, when);
 
 	fputs("<h2 id=\"overview\">Overview</h2>\n", f);
 	for (any = false, i = 0; i < l->n; i++) {
