@@ -653,21 +653,23 @@ static int overview_metrics(const struct run_set *s, const struct metric_ref *re
 
 	for (i = 0; i < nr; i++) {
 		const struct metric_ref *m = &refs[i];
+		double ref;
 		int nb;
 
 		if (!metric_gated_by_default(m->name) || m->kind == METRIC_COUNT)
 			continue;
 		nb = group_stat(base, m->name, STAT_P50, v);
-		if (!nb)
+		ref = nb ? median_double(v, nb) : NAN;
+		/* nothing to normalise to */
+		if (ref == 0 || !isfinite(ref))
 			continue;
 		/* one panel per area; refs are ordered by area */
 		if (!n || strcmp(out[n - 1].m->area, m->area))
 			panel++;
 		out[n].m = m;
-		out[n].base = median_double(v, nb);
+		out[n].base = ref;
 		out[n].panel = panel;
-		if (out[n].base != 0 && isfinite(out[n].base))
-			n++;
+		n++;
 	}
 	free(v);
 	return n;
