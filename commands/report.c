@@ -478,13 +478,13 @@ int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct report_html_opts ho = { 0 };
-	const char *html = NULL;
 	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES };
+	struct report_html_opts ho = { 0 };
 	enum out_format fmt = FMT_TEXT;
 	struct json_object *jroot = NULL;
 	const char *sweep = NULL;
 	const char *output = NULL;
+	const char *html = NULL;
 	bool throughput = false;
 	bool merge = false;
 	struct run_set s;
@@ -548,6 +548,9 @@ int cmd_report(int argc, char **argv)
 	if (html) {
 		if (optind < argc || output) {
 			err_msg("--html DIR takes no RUN and no --output: the page is DIR/index.html");
+			ret = EXIT_USAGE;
+		} else if (!path_exists(html)) {
+			err_msg("--html %s: no such folder", html);
 			ret = EXIT_USAGE;
 		} else if (report_html(html, &ho)) {
 			ret = EXIT_FAIL;

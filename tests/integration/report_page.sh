@@ -101,6 +101,8 @@ rc=$?
 check_eq "report --html exits 0" 0 "$rc"
 check_eq "report --html prints the page's path" "$REP/index.html" "$page"
 HTML=$REP/index.html
+$ITSPERF report --html "$OUT/no-such-folder" > /dev/null 2>&1
+check_eq "report --html of a folder that is not there exits 2" 2 "$?"
 check "the title is escaped" grep -q '<h1>report_page &lt;test&gt; &amp; co</h1>' "$HTML"
 check "no script, style sheet, frame or object" \
 	bash -c "! grep -Eiq '<(script|link|iframe|object|embed|base)\\b' '$HTML'"
