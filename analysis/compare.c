@@ -90,6 +90,15 @@ void compare_opts_default(struct compare_opts *o)
 	o->correction = CORRECT_BH;
 }
 
+unsigned long compare_seed(unsigned long seed, const char *metric)
+{
+	unsigned long h = 5381;
+
+	while (*metric)
+		h = h * 33 + (unsigned char)*metric++;
+	return seed ^ h;
+}
+
 const char *verdict_name(enum verdict v)
 {
 	switch (v) {

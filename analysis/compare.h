@@ -86,6 +86,13 @@ struct comparison {
 };
 
 void compare_opts_default(struct compare_opts *o);
+/*
+ * The bootstrap seed of one metric's comparisons: seed mixed with the
+ * metric's name (compare XORs in the statistic (k << 8) and the group), so
+ * that every tool drawing the same interval (compare, plot's overview) gets
+ * the same one.
+ */
+unsigned long compare_seed(unsigned long seed, const char *metric);
 /* a gated comparison: replace the rank test by Welch's t on log values (power.c's test) */
 void compare_welch(struct comparison *c, const double *base, int nb, const double *new, int nn,
 		   enum metric_kind kind);

@@ -95,15 +95,6 @@ static bool is_gated(const struct compare_opts *o, const struct metric_ref *m, e
 	return true;
 }
 
-static unsigned long name_hash(const char *s)
-{
-	unsigned long h = 5381;
-
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h;
-}
-
 static void build_table(struct table *t, const struct run_set *s, const struct metric_ref *refs,
 			int nr, const struct compare_opts *o)
 {
@@ -138,7 +129,8 @@ static void build_table(struct table *t, const struct run_set *s, const struct m
 				struct comparison *c = &r->c[g - 1];
 
 				compare_values(bv, nb, nv, nn, refs[i].kind, o,
-					       o->seed ^ name_hash(refs[i].name) ^ (k << 8) ^ g, c);
+					       compare_seed(o->seed, refs[i].name) ^ (k << 8) ^ g,
+					       c);
 				c->gated = is_gated(o, &refs[i], stats[k]) && nb >= o->min_runs &&
 					   nn >= o->min_runs;
 				if (c->gated)
@@ -516,7 +508,7 @@ static void out_explain(FILE *f, const struct table *t, bool email)
 			if (c->verdict != VERDICT_REGRESSION && !few)
 				continue;
 			if (explain_command(&t->s->groups[0], &t->s->groups[g + 1], cmd, col,
-					    t->o->nboot, t->o->seed ^ name_hash(r->m->name) ^ g,
+					    t->o->nboot, compare_seed(t->o->seed, r->m->name) ^ g,
 					    t->o->level, &e))
 				continue;
 			if (!heading)

@@ -27,10 +27,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "analysis/compare.h"
 #include "analysis/runs.h"
 #include "analysis/stats.h"
 #include "commands/commands.h"
 #include "lib/util.h"
+#include "result/metrics.h"
 
 #define BINS_PER_DECADE 20
 #define CDF_POINTS	400
@@ -44,6 +46,8 @@ struct plot_ctx {
 	const struct run_set *s;
 	const char *dir;
 	const char *png_term; /* "pngcairo" or "png" */
+	int width;	      /* image size in pixels (1000 x 650) */
+	int height;
 	bool png;
 	bool svg;
 	const char **only;
@@ -110,9 +114,9 @@ static int run_gnuplot(struct plot_ctx *c, const char *base, const char *body)
 	f = fopen(gpfile, "w");
 	if (f) {
 		fprintf(f,
-			"# itsperf plot: regenerate with  gnuplot -e \"set terminal pngcairo size 1000,650 "
+			"# itsperf plot: regenerate with  gnuplot -e \"set terminal pngcairo size %d,%d "
 			"noenhanced; set output '%s.png'\" %s.gp\n%s",
-			base, base, body);
+			c->width, c->height, base, base, body);
 		fclose(f);
 	}
 	free(gpfile);
@@ -131,11 +135,12 @@ static int run_gnuplot(struct plot_ctx *c, const char *base, const char *body)
 		}
 		out = xasprintf("%s/%s.%s", c->dir, base, exts[i]);
 		if (i == 0)
-			fprintf(gp, "set terminal %s size 1000,650 font ',11' noenhanced\n",
-				c->png_term);
+			fprintf(gp, "set terminal %s size %d,%d font ',11' noenhanced\n",
+				c->png_term, c->width, c->height);
 		else
 			fprintf(gp,
-				"set terminal svg size 1000,650 dynamic font 'sans,11' noenhanced\n");
+				"set terminal svg size %d,%d dynamic font 'sans,11' noenhanced\n",
+				c->width, c->height);
 		fprintf(gp, "set output '%s'\n%s", out, body);
 		st = pclose(gp);
 		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
@@ -618,6 +623,281 @@ static int sweep_names(const struct run_set *s, char names[][32], int max)
 	return n;
 }
 
+/* ---- overview: the headline metrics of every revision in one figure ---- */
+
+/* pixels: the figure's width, its title, one panel (title, plot, two lines of tick labels) */
+#define OVERVIEW_W	  1100
+#define OVERVIEW_TITLE_H  60
+#define OVERVIEW_PANEL_H  300
+#define OVERVIEW_PLOT_TOP 30
+#define OVERVIEW_PLOT_BOT 70
+/* the plots' left and right edges (fractions of the width): the key goes right of them */
+#define OVERVIEW_LEFT  0.08
+#define OVERVIEW_RIGHT 0.76
+
+struct ov_metric {
+	const struct metric_ref *m;
+	double base; /* median over the first revision's runs */
+	int panel;
+};
+
+/* the headline metrics: compare's default gate, less counts; the first revision must have them */
+static int overview_metrics(const struct run_set *s, const struct metric_ref *refs, int nr,
+			    struct ov_metric *out)
+{
+	const struct run_group *base = &s->groups[0];
+	double *v = xmalloc((base->nr_runs + 1) * sizeof(*v));
+	int panel = -1;
+	int n = 0;
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		const struct metric_ref *m = &refs[i];
+		double ref;
+		int nb;
+
+		if (!metric_gated_by_default(m->name) || m->kind == METRIC_COUNT)
+			continue;
+		nb = group_stat(base, m->name, STAT_P50, v);
+		ref = nb ? median_double(v, nb) : NAN;
+		/* nothing to normalise to */
+		if (ref == 0 || !isfinite(ref))
+			continue;
+		/* one panel per area; refs are ordered by area */
+		if (!n || strcmp(out[n - 1].m->area, m->area))
+			panel++;
+		out[n].m = m;
+		out[n].base = ref;
+		out[n].panel = panel;
+		n++;
+	}
+	free(v);
+	return n;
+}
+
+/* the longest common prefix of the panel's names that ends at a level ('.') */
+static size_t panel_prefix(const struct ov_metric *ms, int n)
+{
+	const char *first = ms[0].m->name;
+	size_t len = strlen(first);
+	int i;
+
+	for (i = 1; i < n; i++) {
+		size_t k = 0;
+
+		while (k < len && first[k] == ms[i].m->name[k])
+			k++;
+		len = k;
+	}
+	/* a single metric (or one a prefix of another): keep the last level in the row */
+	if (n == 1 || len == strlen(first))
+		len = len ? len - 1 : 0;
+	while (len && first[len - 1] != '.')
+		len--;
+	return len;
+}
+
+/* one block per revision: x, change %, CI low %, CI high % (NaN when the revision lacks it) */
+static void write_overview_block(FILE *f, const struct run_set *s, int g,
+				 const struct ov_metric *ms, int n, const struct compare_opts *o)
+{
+	const struct run_group *base = &s->groups[0];
+	const struct run_group *rev = &s->groups[g];
+	double *bv = xmalloc((base->nr_runs + 1) * sizeof(*bv));
+	double *nv = xmalloc((rev->nr_runs + 1) * sizeof(*nv));
+	double width = 0.6 / s->nr_groups;
+	double x0 = (g - (s->nr_groups - 1) / 2.0) * width;
+	bool any = false;
+	int i;
+
+	fprintf(f, "# %s: change of the median over runs vs %s (%%), %g%% CI\n", rev->name,
+		base->name, 100 * o->level);
+	for (i = 0; i < n; i++) {
+		int nb = group_stat(base, ms[i].m->name, STAT_P50, bv);
+		int nn = group_stat(rev, ms[i].m->name, STAT_P50, nv);
+		double lo = NAN;
+		double hi = NAN;
+		double r;
+
+		if (!nb || !nn)
+			continue;
+		r = median_double(nv, nn) / ms[i].base;
+		/* compare's interval: the same resamples, the same seed */
+		if (g)
+			bootstrap_ratio_ci(bv, nb, nv, nn, o->nboot,
+					   compare_seed(o->seed, ms[i].m->name) ^ g, o->level, &lo,
+					   &hi);
+		fprintf(f, "%g %g %g %g %d # %s\n", i + x0, 100 * (r - 1), 100 * (lo - 1),
+			100 * (hi - 1), nn, ms[i].m->name);
+		any = true;
+	}
+	if (!any)
+		fprintf(f, "NaN NaN NaN NaN 0\n");
+	fprintf(f, "\n\n");
+	free(bv);
+	free(nv);
+}
+
+/* tick labels wider than their share of the axis: every other one a line lower */
+static bool overview_stagger(const struct ov_metric *ms, int n, size_t pfx)
+{
+	size_t widest = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(ms[i].m->name + pfx) > widest)
+			widest = strlen(ms[i].m->name + pfx);
+	/* about 7 pixels a character at font size 11 */
+	return n > 1 && widest * 7 + 10 > (OVERVIEW_RIGHT - OVERVIEW_LEFT) * OVERVIEW_W / n;
+}
+
+static void overview_panel(FILE *b, struct plot_ctx *c, const struct ov_metric *ms, int n,
+			   int panel, const char *datfile, const struct compare_opts *o)
+{
+	const struct run_set *s = c->s;
+	size_t pfx = panel_prefix(ms, n);
+	bool latency = ms[0].m->kind == METRIC_LATENCY;
+	bool stagger = overview_stagger(ms, n, pfx);
+	double top = OVERVIEW_TITLE_H + panel * OVERVIEW_PANEL_H;
+	int i;
+	int g;
+
+	fprintf(b, "set tmargin at screen %g\nset bmargin at screen %g\n",
+		1 - (top + OVERVIEW_PLOT_TOP) / c->height,
+		1 - (top + OVERVIEW_PANEL_H - OVERVIEW_PLOT_BOT) / c->height);
+	fprintf(b, "set title '%.*s%s%s (%s)'\n", (int)pfx, ms[0].m->name, pfx ? "*" : "",
+		latency ? " p50" : "", ms[0].m->unit);
+	fprintf(b, "set xrange [-0.6:%g]\n", n - 0.4);
+	fprintf(b, "set xtics (");
+	for (i = 0; i < n; i++) {
+		char val[32];
+
+		fmt_value(val, sizeof(val), ms[i].base, ms[i].m->unit);
+		fprintf(b, "%s\"%s%s\\n%s\" %d", i ? ", " : "", stagger && i % 2 ? "\\n" : "",
+			ms[i].m->name + pfx, val, i);
+	}
+	fprintf(b, ")\n");
+	fprintf(b, "set ylabel 'change vs %s (%%), %s'\n", s->groups[0].name,
+		latency ? "up: slower" : "down: worse");
+	/* compare's threshold: the smallest change that can be a verdict */
+	fprintf(b, "set yrange [* < %g : %g < *]\n", -200 * o->threshold, 200 * o->threshold);
+	fprintf(b,
+		"set object 1 rect from graph 0, first %g to graph 1, first %g fc rgb '#e4e4e4' "
+		"fs solid 1.0 noborder behind\n",
+		-100 * o->threshold, 100 * o->threshold);
+	/* one key, by the first panel */
+	if (panel)
+		fprintf(b, "unset key\n");
+	fprintf(b, "plot 0 with lines lc rgb '#808080' lw 1 dt 1 notitle");
+	for (g = 0; g < s->nr_groups; g++) {
+		int idx = panel * s->nr_groups + g;
+
+		if (!g)
+			fprintf(b,
+				", \\\n     '%s' index %d using 1:2 with points lt 1 pt 7 ps 1.3 "
+				"title '%s (%d run%s): 0'",
+				datfile, idx, s->groups[0].name, s->groups[0].nr_runs,
+				s->groups[0].nr_runs == 1 ? "" : "s");
+		else
+			fprintf(b,
+				", \\\n     '%s' index %d using 1:2:3:4 with yerrorbars lt %d pt 7 "
+				"ps 1.3 lw 2 dt solid title '%s (%d run%s)'",
+				datfile, idx, g + 1, s->groups[g].name, s->groups[g].nr_runs,
+				s->groups[g].nr_runs == 1 ? "" : "s");
+	}
+	fprintf(b, "\n");
+}
+
+/*
+ * overview.{png,svg}: one panel per area of headline metrics (compare's
+ * default gate: cmd_latency.total.<CMD>, lock_hold.its_node, the
+ * deprivilege holds, the hvc round trips, throughputs), each metric's
+ * median over runs of the per-run p50 (throughput: the value) per
+ * revision, as the change against the first revision with compare's 95%
+ * bootstrap interval, the first revision's value under the metric's name.
+ * Not drawn for runs at several offered rates or sweep points (their
+ * medians would mix them: the rate and sweep plots show those).
+ */
+static void plot_overview(struct plot_ctx *c, const struct metric_ref *refs, int nr)
+{
+	const struct run_set *s = c->s;
+	struct ov_metric *ms = xcalloc(nr + 1, sizeof(*ms));
+	struct compare_opts o;
+	char sweeps[RUN_MAX_SWEEP * 4][32];
+	char *datfile;
+	double *xs = NULL;
+	char *body;
+	size_t blen;
+	FILE *f;
+	FILE *b;
+	int npanels;
+	int n;
+	int p;
+	int i;
+	int g;
+
+	compare_opts_default(&o);
+	if (s->nr_groups < 2 || run_set_x_values(s, NULL, true, &xs) > 1) {
+		debug_msg("overview: needs two revisions, at one offered rate");
+		goto out_xs;
+	}
+	if (sweep_names(s, sweeps, ARRAY_SIZE(sweeps))) {
+		debug_msg("overview: not drawn for sweep points");
+		goto out_xs;
+	}
+	n = overview_metrics(s, refs, nr, ms);
+	if (!n)
+		goto out_xs;
+	npanels = ms[n - 1].panel + 1;
+	f = open_data(c, "overview", &datfile);
+	if (!f)
+		goto out_xs;
+	/* block index = panel * nr_groups + group */
+	for (i = 0, p = 0; p < npanels; p++) {
+		int k = i;
+
+		while (k < n && ms[k].panel == p)
+			k++;
+		for (g = 0; g < s->nr_groups; g++)
+			write_overview_block(f, s, g, ms + i, k - i, &o);
+		i = k;
+	}
+	fclose(f);
+
+	/* one panel a row, all of the same width; sized before the margins are computed */
+	c->width = OVERVIEW_W;
+	c->height = OVERVIEW_TITLE_H + OVERVIEW_PANEL_H * npanels;
+	b = open_memstream(&body, &blen);
+	style_lines(b, s->nr_groups);
+	fprintf(b,
+		"set multiplot title \"headline metrics against %s: median over runs of each "
+		"run's p50 (throughput: its value)\\nbars: %g%% bootstrap CI of the change, as "
+		"compare's; grey: +-%g%%, compare's threshold\"\n",
+		s->groups[0].name, 100 * o.level, 100 * o.threshold);
+	fprintf(b, "set lmargin at screen %g\nset rmargin at screen %g\n", OVERVIEW_LEFT,
+		OVERVIEW_RIGHT);
+	fprintf(b, "set grid ytics\nset key at screen 0.99, screen %g right top vertical\n",
+		1 - (double)(OVERVIEW_TITLE_H + OVERVIEW_PLOT_TOP) / c->height);
+	for (i = 0, p = 0; p < npanels; p++) {
+		int k = i;
+
+		while (k < n && ms[k].panel == p)
+			k++;
+		overview_panel(b, c, ms + i, k - i, p, datfile, &o);
+		i = k;
+	}
+	fprintf(b, "unset multiplot\n");
+	fclose(b);
+	run_gnuplot(c, "overview", body);
+	c->width = 1000;
+	c->height = 650;
+	free(body);
+	free(datfile);
+out_xs:
+	free(xs);
+	free(ms);
+}
+
 static const char *png_terminal(void)
 {
 	/* gnuplot-nox has pngcairo; a gnuplot without cairo still has the libgd png */
@@ -628,15 +908,18 @@ static const char *png_terminal(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: itsperf plot [options] RUN... -o DIR\n"
-		   "  RUN is a run folder or a folder of runs; one curve per label (revision),\n"
-		   "  pooling the runs of one label from every folder given\n"
-		   "  -o, --output DIR     where the images, data and gnuplot scripts go\n"
-		   "  -f, --format FMT     png, svg or both (default both)\n"
-		   "  -m, --metric GLOB    only metrics matching GLOB (repeatable)\n"
-		   "      --include-partial  use runs marked partial\n"
-		   "  -H, --hist-only      do not load raw samples (histogram binning)\n"
-		   "      --by-folder      one curve per folder and label (A/A of one label)\n");
+	fprintf(f,
+		"usage: itsperf plot [options] RUN... -o DIR\n"
+		"  RUN is a run folder or a folder of runs; one curve per label (revision),\n"
+		"  pooling the runs of one label from every folder given\n"
+		"  -o, --output DIR     where the images, data and gnuplot scripts go\n"
+		"  -f, --format FMT     png, svg or both (default both)\n"
+		"  -m, --metric GLOB    only metrics matching GLOB (repeatable; not the overview)\n"
+		"      --no-overview    no overview.* (the headline metrics of every revision\n"
+		"                       against the first, one panel per area)\n"
+		"      --include-partial  use runs marked partial\n"
+		"  -H, --hist-only      do not load raw samples (histogram binning)\n"
+		"      --by-folder      one curve per folder and label (A/A of one label)\n");
 }
 
 int cmd_plot(int argc, char **argv)
@@ -647,12 +930,15 @@ int cmd_plot(int argc, char **argv)
 		{ "metric", required_argument, NULL, 'm' },
 		{ "include-partial", no_argument, NULL, 'P' },
 		{ "hist-only", no_argument, NULL, 'H' },
+		{ "by-folder", no_argument, NULL, 'F' },
+		{ "no-overview", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* one curve per revision: runs of one label from several folders (runs, rates, boot) pool */
 	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES, .merge_args = true };
-	struct plot_ctx c = { .png = true, .svg = true };
+	struct plot_ctx c = { .png = true, .svg = true, .width = 1000, .height = 650 };
+	bool overview = true;
 	const char *out = NULL;
 	struct metric_ref *refs;
 	char sweeps[RUN_MAX_SWEEP * 4][32];
@@ -691,6 +977,9 @@ int cmd_plot(int argc, char **argv)
 		case 'F':
 			so.merge_args = false;
 			break;
+		case 'O':
+			overview = false;
+			break;
 		case 'h':
 			usage(stdout);
 			free(c.only);
@@ -725,6 +1014,8 @@ int cmd_plot(int argc, char **argv)
 	c.dir = out;
 	c.png_term = c.png ? png_terminal() : "png";
 	nr = run_set_metrics(&s, &refs);
+	if (overview)
+		plot_overview(&c, refs, nr);
 	for (i = 0; i < nr; i++)
 		if (!refs[i].is_value && refs[i].kind == METRIC_LATENCY &&
 		    selected(&c, refs[i].name))

@@ -17,6 +17,7 @@
 #include "analysis/stats.h"
 #include "analysis/throughput.h"
 #include "commands/commands.h"
+#include "commands/report_html.h"
 #include "host/counters.h"
 #include "lib/util.h"
 #include "result/crosscheck.h"
@@ -451,7 +452,13 @@ static void usage(FILE *f)
 		"      --sweep NAME     the same against a swept variable (meta.sweep.NAME)\n"
 		"  -H, --hist-only      do not load raw samples (quantiles from histograms)\n"
 		"      --include-partial  use runs marked partial\n"
-		"  -o, --output FILE    write there instead of stdout\n");
+		"  -o, --output FILE    write there instead of stdout\n"
+		"usage: itsperf report --html DIR [--title TEXT] [--cover GLOB]... [--headline GLOB]...\n"
+		"  DIR/index.html: one static page for a report folder (no script, nothing\n"
+		"  fetched from elsewhere): the overview plots, the cover letters (default\n"
+		"  cover-letter*.txt) in full, the headline plots (default\n"
+		"  throughput-vs-rate.*.png), and a relative link to every table and plot\n"
+		"  in DIR; prints the page's path\n");
 }
 
 int cmd_report(int argc, char **argv)
@@ -464,14 +471,20 @@ int cmd_report(int argc, char **argv)
 		{ "hist-only", no_argument, NULL, 'H' },
 		{ "include-partial", no_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "html", required_argument, NULL, 'W' },
+		{ "title", required_argument, NULL, 'T' },
+		{ "cover", required_argument, NULL, 'C' },
+		{ "headline", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_set_opts so = { .read_flags = RESULT_READ_SAMPLES };
+	struct report_html_opts ho = { 0 };
 	enum out_format fmt = FMT_TEXT;
 	struct json_object *jroot = NULL;
 	const char *sweep = NULL;
 	const char *output = NULL;
+	const char *html = NULL;
 	bool throughput = false;
 	bool merge = false;
 	struct run_set s;
@@ -507,14 +520,52 @@ int cmd_report(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
+		case 'W':
+			html = optarg;
+			break;
+		case 'T':
+			ho.title = optarg;
+			break;
+		case 'C':
+			ho.cover = xrealloc(ho.cover, (ho.nr_cover + 1) * sizeof(*ho.cover));
+			ho.cover[ho.nr_cover++] = optarg;
+			break;
+		case 'L':
+			ho.headline =
+				xrealloc(ho.headline, (ho.nr_headline + 1) * sizeof(*ho.headline));
+			ho.headline[ho.nr_headline++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_OK;
+			ret = EXIT_OK;
+			goto out_html;
 		default:
 			usage(stderr);
-			return EXIT_USAGE;
+			ret = EXIT_USAGE;
+			goto out_html;
 		}
 	}
+	if (html) {
+		if (optind < argc || output) {
+			err_msg("--html DIR takes no RUN and no --output: the page is DIR/index.html");
+			ret = EXIT_USAGE;
+		} else if (!path_exists(html)) {
+			err_msg("--html %s: no such folder", html);
+			ret = EXIT_USAGE;
+		} else if (report_html(html, &ho)) {
+			ret = EXIT_FAIL;
+		} else {
+			printf("%s/index.html\n", html);
+		}
+		goto out_html;
+	}
+	if (ho.title || ho.nr_cover || ho.nr_headline) {
+		err_msg("--title, --cover and --headline go with --html");
+		ret = EXIT_USAGE;
+		goto out_html;
+	}
+	free(ho.cover);
+	free(ho.headline);
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -594,5 +645,9 @@ out:
 		ret = EXIT_FAIL;
 	}
 	run_set_free(&s);
+	return ret;
+out_html:
+	free(ho.cover);
+	free(ho.headline);
 	return ret;
 }

@@ -23,11 +23,13 @@ KVER_72=${KVER_72:-7.2.12+deb13}
 KSERIES_72=7.2
 CROSS=${CROSS_COMPILE:-aarch64-linux-gnu-}
 
+# chromium: headless, for tests/integration/report_page.sh (renders the report page)
 HOST_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 libzstd-dev libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd libjson-c-dev
 libgsl-dev libcmocka-dev liburing-dev gnuplot-nox qemu-system-arm qemu-efi-aarch64
 ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu busybox-static cpio xz-utils
-kmod pahole linux-perf bc flex bison libssl-dev procps clang-format ccache patchutils"
+kmod pahole linux-perf bc flex bison libssl-dev procps clang-format ccache patchutils
+chromium"
 
 ARM64_DEBS="libc6 libc6-dev linux-libc-dev libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev
 libzstd-dev libtracefs-dev libtraceevent-dev libjson-c-dev libgsl-dev liburing-dev
