@@ -147,6 +147,37 @@ cp "$OUT/last.out" "$OUT/explain-email.txt"
 check "--explain email: one line per regressed command type" \
 	grep -qE '^MOVI \+3.0 us \(\+50%\): EL2 commit [0-9]+% \[' "$OUT/last.out"
 check "--explain email: 72 columns" bash -c "! awk 'length > 72' '$OUT/last.out' | grep -q ."
+rc=$(run $ITSPERF compare -f json --explain "$OUT/xbase" "$OUT/xv1")
+cp "$OUT/last.out" "$OUT/explain.json"
+check_eq "--explain json: exits 1" 1 "$rc"
+if command -v python3 > /dev/null; then
+	check "--explain json: the output parses" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$OUT/explain.json"
+	check "--explain json: MOVI's EL2 commit share and CI" python3 -c "
+import json, sys
+x = json.load(open(sys.argv[1]))['explain']
+assert [e['metric'] for e in x] == ['cmd_latency.total.MOVI'], x
+p = {q['part']: q for q in x[0]['parts']}
+assert sorted(p) == sorted(['queue_wait', 'build_post_net', 'el2', 'completion_wait', 'other'])
+e = p['el2']
+assert 0.9 < e['share'] < 1.1 and e['ci_lo'] <= e['share'] <= e['ci_hi'], e
+assert all(abs(p[k]['share']) < 0.05 for k in ('queue_wait', 'build_post_net')), p
+" "$OUT/explain.json"
+else
+	tap_skip "--explain json parsed" "no python3 (tests/unit/test_analysis_explain.c parses it)"
+fi
+rc=$(run $ITSPERF compare -f csv --explain "$OUT/xbase" "$OUT/xv1")
+cp "$OUT/last.out" "$OUT/explain.csv"
+check_eq "--explain csv: exits 1" 1 "$rc"
+check "--explain csv: a second table after one empty line" \
+	awk 'NR > 1 && prev == "" && $0 == "metric,base_group,group,verdict,gated,command,collector,n_base,n_new,total_base,total_new,total_delta,part,measured,base,new,delta,share,ci_lo,ci_hi" { ok = 1 }
+		{ prev = $0 } END { exit !ok }' "$OUT/explain.csv"
+check "--explain csv: the EL2 commit's row, share near 1" \
+	awk -F, '$1 == "cmd_latency.total.MOVI" && $13 == "el2" && $18 > 0.9 && $18 < 1.1 && $19 <= $18 && $18 <= $20 { ok = 1 } END { exit !ok }' "$OUT/explain.csv"
+rc=$(run $ITSPERF compare -f markdown --explain "$OUT/xbase" "$OUT/xv1")
+cp "$OUT/last.out" "$OUT/explain.md"
+check_eq "--explain markdown: exits 1" 1 "$rc"
+check "--explain markdown: a table of MOVI's parts" \
+	grep -qE '^\| EL2 commit \| 0\.0 us \| 3\.0 us \| \+3\.0 us \| (9[0-9]|1[01][0-9])% \| \[' "$OUT/explain.md"
 
 # ---- bad input: exit 2 and a message naming the file ----
 bad() {	# name what-to-do-to-meta.json expected-message
