@@ -12,6 +12,7 @@
 #   make test    unit tests on this machine + integration tests in the emulated host
 #   make bench   overhead and speed figures
 #   make demo    the per-revision regression check end to end on the emulated host
+#   make ref     record results/ref again with this itsperf (scripts/record-ref.sh)
 
 BUILD		?= build
 O		:= $(abspath $(BUILD))
@@ -54,8 +55,8 @@ all: itsperf
 
 itsperf: $(X86)/itsperf $(A64)/itsperf
 
-.PHONY: all itsperf deps test unit-test test-build bench bench-build demo demo-build clean format \
-	format-check
+.PHONY: all itsperf deps test unit-test test-build bench bench-build demo demo-build ref clean \
+	format format-check
 
 deps:
 	$(Q)BUILD=$(O) scripts/deps.sh
@@ -140,6 +141,12 @@ demo:
 	$(Q)scripts/demo.sh
 
 demo-build: $(DEMO_DEPS)
+
+# the reference runs (results/README.md, "Reference runs"), under QEMU icount
+ref:
+	$(Q)$(SUBMAKE) deps
+	$(Q)$(SUBMAKE) all
+	$(Q)scripts/record-ref.sh
 
 $(SYSROOT)/.stamp:
 	@echo "itsperf: the arm64 sysroot is missing: run 'make deps' first" >&2; exit 1

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <gsl/gsl_rng.h>
+#include <json-c/json.h>
 
 #include "analysis/explain.h"
 #include "lib/util.h"
@@ -21,6 +22,15 @@ static const char *const raw_part[NR_RAW] = {
 	[RAW_BUILD_POST] = "build_post",
 	[RAW_EL2] = "el2",
 	[RAW_COMPLETION_WAIT] = "completion_wait",
+};
+
+/* JSON and CSV: build+post net of the EL2 commit is not the metric table's build_post */
+static const char *const part_key[NR_EXPLAIN_PARTS] = {
+	[EXPLAIN_QUEUE_WAIT] = "queue_wait",
+	[EXPLAIN_BUILD_POST] = "build_post_net",
+	[EXPLAIN_EL2] = "el2",
+	[EXPLAIN_COMPLETION_WAIT] = "completion_wait",
+	[EXPLAIN_OTHER] = "other",
 };
 
 static const char *const part_text[NR_EXPLAIN_PARTS] = {
@@ -167,6 +177,7 @@ int explain_command(const struct run_group *base, const struct run_group *new, c
 	for (p = 0; p < NR_EXPLAIN_PARTS; p++) {
 		struct explain_part *ep = &e->parts[p];
 
+		ep->key = part_key[p];
 		ep->text = part_text[p];
 		ep->measured = a.measured[p] && b.measured[p];
 		if (p == EXPLAIN_EL2)
@@ -335,4 +346,110 @@ void explain_print_wrapped(FILE *f, const struct explanation *e, int width)
 			s++;
 		indent = 4;
 	}
+}
+
+static struct json_object *jnum(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
+struct json_object *explain_json(const struct explanation *e, double level, struct json_object *o)
+{
+	struct json_object *parts = json_object_new_array();
+	int p;
+
+	if (!o)
+		o = json_object_new_object();
+	json_object_object_add(o, "command", json_object_new_string(e->cmd));
+	json_object_object_add(o, "collector",
+			       *e->collector ? json_object_new_string(e->collector) : NULL);
+	json_object_object_add(o, "n_base", json_object_new_int(e->n_base));
+	json_object_object_add(o, "n_new", json_object_new_int(e->n_new));
+	json_object_object_add(o, "base", jnum(e->base));
+	json_object_object_add(o, "new", jnum(e->new));
+	json_object_object_add(o, "delta", jnum(e->delta));
+	json_object_object_add(o, "change", jnum(e->base > 0 ? e->delta / e->base : NAN));
+	json_object_object_add(o, "level", jnum(level));
+	for (p = 0; p < NR_EXPLAIN_PARTS; p++) {
+		const struct explain_part *ep = &e->parts[p];
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "part", json_object_new_string(part_key[p]));
+		json_object_object_add(j, "text", json_object_new_string(part_text[p]));
+		json_object_object_add(j, "measured", json_object_new_boolean(ep->measured));
+		json_object_object_add(j, "base", jnum(ep->base));
+		json_object_object_add(j, "new", jnum(ep->new));
+		json_object_object_add(j, "delta", jnum(ep->delta));
+		json_object_object_add(j, "share", jnum(ep->share));
+		json_object_object_add(j, "ci_lo", jnum(ep->lo));
+		json_object_object_add(j, "ci_hi", jnum(ep->hi));
+		json_object_array_add(parts, j);
+	}
+	json_object_object_add(o, "parts", parts);
+	return o;
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, ",%.10g", v);
+	else
+		fprintf(f, ",");
+}
+
+void explain_csv(FILE *f, const struct explanation *e, const char *pfx)
+{
+	int p;
+
+	for (p = 0; p < NR_EXPLAIN_PARTS; p++) {
+		const struct explain_part *ep = &e->parts[p];
+
+		fprintf(f, "%s%s,%s,%d,%d", pfx, e->cmd, e->collector, e->n_base, e->n_new);
+		csv_num(f, e->base);
+		csv_num(f, e->new);
+		csv_num(f, e->delta);
+		fprintf(f, ",%s,%d", part_key[p], ep->measured);
+		csv_num(f, ep->base);
+		csv_num(f, ep->new);
+		csv_num(f, ep->delta);
+		csv_num(f, ep->share);
+		csv_num(f, ep->lo);
+		csv_num(f, ep->hi);
+		fprintf(f, "\n");
+	}
+}
+
+void explain_markdown(FILE *f, const struct explanation *e, const char *vs, double level)
+{
+	char d[32];
+	int p;
+
+	fmt_us(d, sizeof(d), e->delta);
+	fprintf(f, "**%s%s%s%s** vs base: %s %s (%+.0f%%), %d against %d runs\n\n", e->cmd,
+		*e->collector ? " (" : "", e->collector, *e->collector ? ")" : "", vs, d,
+		e->base > 0 ? e->delta / e->base * 100 : NAN, e->n_base, e->n_new);
+	fprintf(f, "| part | base | new | change | share | %.0f%% CI |\n", level * 100);
+	fprintf(f, "|---|---:|---:|---:|---:|---|\n");
+	for (p = 0; p < NR_EXPLAIN_PARTS; p++) {
+		const struct explain_part *ep = &e->parts[p];
+		char s[16];
+		char lo[16];
+		char hi[16];
+
+		if (!ep->measured) {
+			fprintf(f, "| %s | not measured | | | | |\n", ep->text);
+			continue;
+		}
+		fmt_us(d, sizeof(d), ep->delta);
+		fmt_pct(s, sizeof(s), ep->share);
+		fmt_pct(lo, sizeof(lo), ep->lo);
+		fmt_pct(hi, sizeof(hi), ep->hi);
+		fprintf(f, "| %s | %.1f us | %.1f us | %s | %s |", ep->text, ep->base / 1000,
+			ep->new / 1000, d, s);
+		if (isfinite(ep->lo))
+			fprintf(f, " [%s, %s] |\n", lo, hi);
+		else
+			fprintf(f, " - |\n");
+	}
+	fprintf(f, "\n");
 }

@@ -19,6 +19,8 @@
 
 #include "analysis/runs.h"
 
+struct json_object;
+
 enum explain_part_id {
 	EXPLAIN_QUEUE_WAIT,
 	EXPLAIN_BUILD_POST, /* build_post - el2 */
@@ -29,6 +31,7 @@ enum explain_part_id {
 };
 
 struct explain_part {
+	const char *key;  /* "el2": queue_wait, build_post_net, el2, completion_wait, other */
 	const char *text; /* "EL2 commit" */
 	bool measured;	  /* present on both sides (el2: on either side) */
 	double base;	  /* median over runs of the per-run p50, ns */
@@ -68,5 +71,23 @@ void explain_print(FILE *f, const struct explanation *e, const char *vs, double 
 void explain_line(char *buf, size_t len, const struct explanation *e);
 /* the same, wrapped at width columns (continuations indented by 4) */
 void explain_print_wrapped(FILE *f, const struct explanation *e, int width);
+
+/*
+ * Machine-readable: {"command", "collector" (null: the plain names),
+ * "n_base", "n_new", "base", "new", "delta" (ns, the total's median over
+ * runs of the per-run p50), "change" (delta / base), "level", "parts": [{
+ * "part" (key), "text", "measured", "base", "new", "delta", "share",
+ * "ci_lo", "ci_hi"}]}; a number that is not finite is null. Added to o
+ * (after what the caller put there), or to a new object when o is NULL
+ */
+struct json_object *explain_json(const struct explanation *e, double level, struct json_object *o);
+/* the CSV columns explain_csv writes, after the caller's own */
+#define EXPLAIN_CSV_HEADER                                                                        \
+	"command,collector,n_base,n_new,total_base,total_new,total_delta,part,measured,base,new," \
+	"delta,share,ci_lo,ci_hi"
+/* one CSV line per part, each starting with pfx (the caller's columns, with their comma) */
+void explain_csv(FILE *f, const struct explanation *e, const char *pfx);
+/* a markdown table of the parts, under a line naming the command type */
+void explain_markdown(FILE *f, const struct explanation *e, const char *vs, double level);
 
 #endif

@@ -486,9 +486,21 @@ static void out_email(FILE *f, const struct table *t)
 
 /* ---- --explain: where the time of each regressed command type went ---- */
 
-static void out_explain(FILE *f, const struct table *t, bool email)
+struct explained {
+	const struct row *r;
+	int g;	  /* new group index - 1 */
+	bool few; /* too few runs for a verdict, the change above the threshold */
+	struct explanation e;
+};
+
+/*
+ * Every regressed command type's total (p50), per revision: and the ones
+ * with too few runs for a verdict whose change is above the threshold
+ */
+static int explain_all(const struct table *t, struct explained **out)
 {
-	bool heading = false;
+	struct explained *x = NULL;
+	int n = 0;
 	int i;
 	int g;
 
@@ -496,7 +508,6 @@ static void out_explain(FILE *f, const struct table *t, bool email)
 		for (i = 0; i < t->nr_rows; i++) {
 			const struct row *r = &t->rows[i];
 			const struct comparison *c = &r->c[g];
-			/* too few runs for a verdict: explained, and said so */
 			bool few = c->verdict == VERDICT_FEW_RUNS && c->ratio > 1 + t->o->threshold;
 			struct explanation e;
 			char cmd[32];
@@ -511,32 +522,113 @@ static void out_explain(FILE *f, const struct table *t, bool email)
 					    t->o->nboot, compare_seed(t->o->seed, r->m->name) ^ g,
 					    t->o->level, &e))
 				continue;
-			if (!heading)
-				fprintf(f,
-					email ? "\nWhere the added time went (p50):\n" :
-						"where the added time went (compare --explain)\n");
-			heading = true;
-			if ((few || !c->gated) && email)
-				email_line(f, "%s: %s, %d against %d runs", r->m->name,
-					   few ? "too few runs for a verdict" : "not gated",
-					   c->n_base, c->n_new);
-			else if (few || !c->gated)
-				fprintf(f, "  %s: %s, %d against %d runs\n", r->m->name,
-					few ? "too few runs for a verdict" : "not gated", c->n_base,
-					c->n_new);
-			if (email) {
-				if (t->nr_new > 1)
-					email_line(f, "%s:", t->s->groups[g + 1].name);
-				explain_print_wrapped(f, &e, EMAIL_WIDTH);
-			} else {
-				explain_print(f, &e, t->s->groups[g + 1].name, t->o->level);
-			}
+			x = xrealloc(x, (n + 1) * sizeof(*x));
+			x[n].r = r;
+			x[n].g = g;
+			x[n].few = few;
+			x[n].e = e;
+			n++;
 		}
 	}
-	if (!heading && !email)
+	*out = x;
+	return n;
+}
+
+/* the text and email forms, under the verdict table */
+static void out_explain(FILE *f, const struct table *t, const struct explained *x, int nx,
+			bool email)
+{
+	int i;
+
+	for (i = 0; i < nx; i++) {
+		const struct comparison *c = &x[i].r->c[x[i].g];
+		const char *name = x[i].r->m->name;
+
+		if (!i)
+			fprintf(f, email ? "\nWhere the added time went (p50):\n" :
+					   "where the added time went (compare --explain)\n");
+		if ((x[i].few || !c->gated) && email)
+			email_line(f, "%s: %s, %d against %d runs", name,
+				   x[i].few ? "too few runs for a verdict" : "not gated", c->n_base,
+				   c->n_new);
+		else if (x[i].few || !c->gated)
+			fprintf(f, "  %s: %s, %d against %d runs\n", name,
+				x[i].few ? "too few runs for a verdict" : "not gated", c->n_base,
+				c->n_new);
+		if (email) {
+			if (t->nr_new > 1)
+				email_line(f, "%s:", t->s->groups[x[i].g + 1].name);
+			explain_print_wrapped(f, &x[i].e, EMAIL_WIDTH);
+		} else {
+			explain_print(f, &x[i].e, t->s->groups[x[i].g + 1].name, t->o->level);
+		}
+	}
+	if (!nx && !email)
 		fprintf(f, "--explain: no regression of a command type's latency\n");
 	if (!email)
 		fprintf(f, "\n");
+}
+
+/* JSON: "explain": one object per explained metric and revision */
+static struct json_object *explain_json_all(const struct table *t, const struct explained *x,
+					    int nx)
+{
+	struct json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < nx; i++) {
+		const struct comparison *c = &x[i].r->c[x[i].g];
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "metric", json_object_new_string(x[i].r->m->name));
+		json_object_object_add(j, "group",
+				       json_object_new_string(t->s->groups[x[i].g + 1].name));
+		json_object_object_add(j, "verdict",
+				       json_object_new_string(verdict_name(c->verdict)));
+		json_object_object_add(j, "gated", json_object_new_boolean(c->gated));
+		json_object_array_add(a, explain_json(&x[i].e, t->o->level, j));
+	}
+	return a;
+}
+
+/* CSV: a second table after an empty line, one line per part */
+static void out_explain_csv(FILE *f, const struct table *t, const struct explained *x, int nx)
+{
+	int i;
+
+	fprintf(f, "\nmetric,base_group,group,verdict,gated," EXPLAIN_CSV_HEADER "\n");
+	for (i = 0; i < nx; i++) {
+		const struct comparison *c = &x[i].r->c[x[i].g];
+		char *pfx = xasprintf("%s,%s,%s,%s,%d,", x[i].r->m->name, t->s->groups[0].name,
+				      t->s->groups[x[i].g + 1].name, verdict_name(c->verdict),
+				      c->gated);
+
+		explain_csv(f, &x[i].e, pfx);
+		free(pfx);
+	}
+}
+
+static void out_explain_markdown(FILE *f, const struct table *t, const struct explained *x, int nx)
+{
+	int i;
+
+	fprintf(f, "\n### Where the added time went (compare --explain)\n\n");
+	for (i = 0; i < nx; i++) {
+		const struct comparison *c = &x[i].r->c[x[i].g];
+
+		if (x[i].few || !c->gated)
+			fprintf(f, "`%s`: %s, %d against %d runs\n\n", x[i].r->m->name,
+				x[i].few ? "too few runs for a verdict" : "not gated", c->n_base,
+				c->n_new);
+		explain_markdown(f, &x[i].e, t->s->groups[x[i].g + 1].name, t->o->level);
+	}
+	if (!nx)
+		fprintf(f, "No regression of a command type's latency.\n");
+	else
+		fprintf(f,
+			"Share: part change / total change, %.0f%% bootstrap CI over runs; "
+			"build+post is net of the EL2 commit nested in its CWRITER post.\n",
+			t->o->level * 100);
 }
 
 /* ---- machine-readable ---- */
@@ -546,7 +638,9 @@ static struct json_object *jnum(double v)
 	return isfinite(v) ? json_object_new_double(v) : NULL;
 }
 
-static void out_json(FILE *f, const struct table *t, bool regression)
+/* explain: add "explain", the explanations x (an empty array when there are none) */
+static void out_json(FILE *f, const struct table *t, bool regression, bool explain,
+		     const struct explained *x, int nx)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *groups = json_object_new_array();
@@ -619,6 +713,8 @@ static void out_json(FILE *f, const struct table *t, bool regression)
 	json_object_object_add(o, "options", opt);
 	json_object_object_add(o, "results", res);
 	json_object_object_add(o, "regression", json_object_new_boolean(regression));
+	if (explain)
+		json_object_object_add(o, "explain", explain_json_all(t, x, nx));
 	fprintf(f, "%s\n",
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							  JSON_C_TO_STRING_SPACED |
@@ -733,7 +829,9 @@ static void usage(FILE *f)
 		"      --include-unhealthy  use runs whose kernel health shows problems\n"
 		"                         (ITS timeouts, EL2 rejections, WARN, BUG, lockups)\n"
 		"  -x, --explain          per regressed command type: each part's share of the\n"
-		"                         added time (queue wait, build+post, EL2, completion)\n"
+		"                         added time (queue wait, build+post, EL2, completion);\n"
+		"                         json: an \"explain\" array; csv: a second table after\n"
+		"                         an empty line; markdown: a table per command type\n"
 		"      --all              email: also the diagnostic breakdowns and event counts\n"
 		"                         (by default a cover letter gets the headline metrics)\n"
 		"  -o, --output FILE      write there instead of stdout\n"
@@ -791,6 +889,8 @@ int cmd_compare(int argc, char **argv)
 	bool throughput = false;
 	bool regression = false;
 	bool explain = false;
+	struct explained *x = NULL;
+	int nx = 0;
 	struct compare_opts o;
 	struct metric_ref *refs;
 	struct run_set s;
@@ -942,27 +1042,34 @@ int cmd_compare(int argc, char **argv)
 	for (i = 0; i < t.nr_rows; i++)
 		for (g = 0; g < t.nr_new; g++)
 			regression |= gated_failure(&t.rows[i].c[g]);
+	if (explain)
+		nx = explain_all(&t, &x);
 	switch (fmt) {
 	case FMT_TEXT:
 		out_text(f, &t);
 		if (explain)
-			out_explain(f, &t, false);
+			out_explain(f, &t, x, nx, false);
 		break;
 	case FMT_EMAIL:
 		out_email(f, &t);
 		if (explain)
-			out_explain(f, &t, true);
+			out_explain(f, &t, x, nx, true);
 		break;
 	case FMT_JSON:
-		out_json(f, &t, regression);
+		out_json(f, &t, regression, explain, x, nx);
 		break;
 	case FMT_CSV:
 		out_csv(f, &t);
+		if (explain)
+			out_explain_csv(f, &t, x, nx);
 		break;
 	case FMT_MARKDOWN:
 		out_markdown(f, &t);
+		if (explain)
+			out_explain_markdown(f, &t, x, nx);
 		break;
 	}
+	free(x);
 	ret = regression ? EXIT_FAIL : EXIT_OK;
 	/* a gate must not pass for want of data: too few runs is bad input */
 	for (g = 0; g < s.nr_groups; g++) {

@@ -451,6 +451,171 @@ const char *metric_stored_name(const struct metric_desc *d, char *buf, size_t le
 	return buf;
 }
 
+#define MAX_LEVELS 16
+
+/* s split at '.' (in place): the number of levels, -1 if too many or one is empty */
+static int split_levels(char *s, char **lv)
+{
+	int n = 0;
+
+	for (;;) {
+		char *dot = strchr(s, '.');
+
+		if (n == MAX_LEVELS || (dot ? dot == s : !*s))
+			return -1;
+		lv[n++] = s;
+		if (!dot)
+			return n;
+		*dot = '\0';
+		s = dot + 1;
+	}
+}
+
+static bool all_of(const char *s, const char *set)
+{
+	return *s && s[strspn(s, set)] == '\0';
+}
+
+#define UPPER	  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define DIGITS	  "0123456789"
+#define XDIGITS	  DIGITS "abcdefABCDEF"
+#define NAMECHARS UPPER DIGITS "abcdefghijklmnopqrstuvwxyz_+@-"
+
+/* value v fills placeholder ph (without its <>); *multi: ph may take several levels */
+static bool ph_ok(const char *ph, const char *v, const struct metric_family *f, bool *multi)
+{
+	*multi = false;
+	if (!strcmp(ph, "CMD"))
+		return strchr(UPPER, *v) && all_of(v, UPPER DIGITS);
+	if (!strcmp(ph, "part"))
+		return find_part(f->parts, v, strlen(v));
+	if (!strcmp(ph, "its"))
+		return !strcmp(v, "its_lock") || (str_starts(v, "its@") && all_of(v + 4, XDIGITS));
+	if (!strcmp(ph, "N"))
+		return all_of(v, DIGITS);
+	*multi = true;
+	return all_of(v, NAMECHARS);
+}
+
+/* one level: a literal, or [prefix]<ph>[suffix] */
+static bool level_ok(const char *pat, const char *v, const struct metric_family *f, bool *multi)
+{
+	const char *a = strchr(pat, '<');
+	const char *b = a ? strchr(a, '>') : NULL;
+	size_t pre;
+	size_t suf;
+	size_t vl = strlen(v);
+	char ph[32];
+	char val[256];
+
+	*multi = false;
+	if (!a || !b)
+		return !strcmp(pat, v);
+	pre = a - pat;
+	suf = strlen(b + 1);
+	if (vl <= pre + suf || strncmp(v, pat, pre) || strcmp(v + vl - suf, b + 1) ||
+	    (size_t)(b - a - 1) >= sizeof(ph) || vl - pre - suf >= sizeof(val))
+		return false;
+	snprintf(ph, sizeof(ph), "%.*s", (int)(b - a - 1), a + 1);
+	snprintf(val, sizeof(val), "%.*s", (int)(vl - pre - suf), v + pre);
+	if (!ph_ok(ph, val, f, multi))
+		return false;
+	/* only a level that is all placeholder spans levels */
+	*multi = *multi && !pre && !suf;
+	return true;
+}
+
+/* name levels nv[ni..] against pattern levels pv[pi..] (the optional ones from opt on) */
+static bool levels_match(char **pv, int np, int opt, int pi, char **nv, int nn, int ni,
+			 const struct metric_family *f)
+{
+	bool multi;
+	int k;
+
+	if (pi == np)
+		return ni == nn;
+	if (ni == nn)
+		return pi >= opt;
+	if (!level_ok(pv[pi], nv[ni], f, &multi))
+		return false;
+	if (levels_match(pv, np, opt, pi + 1, nv, nn, ni + 1, f))
+		return true;
+	for (k = ni + 1; multi && k < nn; k++) {
+		if (!level_ok(pv[pi], nv[k], f, &multi))
+			return false;
+		if (levels_match(pv, np, opt, pi + 1, nv, nn, k + 1, f))
+			return true;
+	}
+	return false;
+}
+
+bool metric_name_check(const char *name, const char *source, const char *unit, char *why,
+		       size_t len)
+{
+	const struct metric_family *f;
+	char plain[256];
+	char pat[256];
+	char *pv[MAX_LEVELS];
+	char *nv[MAX_LEVELS];
+	const char *suffix;
+	char *o;
+	int opt;
+	int np;
+	int nn;
+
+	if (!*name || strlen(name) > 200 || name[strspn(name, NAMECHARS ".:")]) {
+		snprintf(why, len, "%s: not a metric name ([A-Za-z0-9_.:+@-], 1-200)", name);
+		return false;
+	}
+	f = metric_family_of(name);
+	if (!f) {
+		snprintf(why, len, "%s: no family of the metric table", name);
+		return false;
+	}
+	suffix = strchr(name, ':');
+	snprintf(plain, sizeof(plain), "%.*s", suffix ? (int)(suffix - name) : (int)strlen(name),
+		 name);
+	/* "lock_hold.its_node[.<its>]": the levels after '[' are optional */
+	snprintf(pat, sizeof(pat), "%s", f->pattern);
+	o = strchr(pat, '[');
+	if (o) {
+		memmove(o, o + 1, strlen(o));
+		o[strcspn(o, "]")] = '\0';
+	}
+	np = split_levels(pat, pv);
+	nn = split_levels(plain, nv);
+	/* the first optional level starts after the '[' */
+	for (opt = 0; opt < np && (!o || pv[opt] < o); opt++)
+		;
+	if (np < 0 || nn < 0 || !levels_match(pv, np, opt, 0, nv, nn, 0, f)) {
+		snprintf(why, len, "%s: of family %s by its levels, but does not fit its pattern",
+			 name, f->pattern);
+		return false;
+	}
+	if (suffix && (!listed(f->collectors, suffix + 1) || listed(f->plain, suffix + 1))) {
+		snprintf(why, len,
+			 "%s: ':%s' is not a collector of %s that needs a suffix (%s, %s "
+			 "plain)",
+			 name, suffix + 1, f->pattern, f->collectors, f->plain);
+		return false;
+	}
+	if (source && !listed(f->collectors, source)) {
+		snprintf(why, len, "%s: written by '%s', not a collector of %s (%s)", name, source,
+			 f->pattern, f->collectors);
+		return false;
+	}
+	if (source && (suffix ? strcmp(suffix + 1, source) : !listed(f->plain, source))) {
+		snprintf(why, len, "%s: written by '%s': named %s:%s by the table", name, source,
+			 plain, source);
+		return false;
+	}
+	if (unit && strcmp(unit, f->unit)) {
+		snprintf(why, len, "%s: unit %s, %s's is %s", name, unit, f->pattern, f->unit);
+		return false;
+	}
+	return true;
+}
+
 void metric_table_markdown(FILE *f)
 {
 	const struct metric_part *p;

@@ -119,6 +119,22 @@ bool metric_gated_by_default(const char *name);
  * the suffixed name.
  */
 const char *metric_stored_name(const struct metric_desc *d, char *buf, size_t len);
+/*
+ * name is one the table describes: the family metric_family_of() gives it,
+ * level by level against that family's pattern - a literal level is
+ * itself; <CMD> an ITS command name in capitals; <part> one of the
+ * family's parts; <its> its@<hex base> (or its_lock, the global lock);
+ * <N> a number; any other placeholder one or more levels of name
+ * characters (within the levels the family's match allows: "initcall.<fn>"
+ * is a <span>); [.<x>] optional. A ":<collector>" suffix must be one of
+ * the family's collectors that does not carry the plain name. When source
+ * is not NULL (the collector that wrote the metric, meta.json's "source")
+ * it must be one of the family's collectors and the name carry its suffix
+ * exactly when it is not a plain one (metric_stored_name()). unit, when
+ * not NULL, must be the family's. false with the reason in why otherwise.
+ */
+bool metric_name_check(const char *name, const char *source, const char *unit, char *why,
+		       size_t len);
 /* results/README.md's metric list (markdown table rows) */
 void metric_table_markdown(FILE *f);
 

@@ -22,6 +22,11 @@
  *     -u RUN       run RUN's kernel health shows an ITS queue timeout (the
  *                  others get a clean health section)
  *
+ * The names are the metric table's (result/metrics.c): the per-command
+ * totals and two of their parts, the its->lock hold, the null hvc round
+ * trip, the deprivilege window, the affinity workload's throughput (one
+ * MOVI per operation) and the MOVI count.
+ *
  * Runs go to DIR/run-<i>. Latencies are lognormal (sigma 0.25) with a 2%
  * tail five times slower; each run has its own scale factor ~ N(1, CV),
  * which is what makes runs, not samples, the independent observations.
@@ -53,8 +58,8 @@ static const struct lat lats[] = {
 	{ "cmd_latency.total.DISCARD", "cmd_latency", 5500 },
 	{ "cmd_latency.completion_wait.DISCARD", "cmd_latency", 3000 },
 	{ "cmd_latency.locked.MOVI", "cmd_latency", 2500 },
-	{ "lock_hold.its_lock", "lock_hold", 40000 },
-	{ "hvc.null", "hvc_path", 2600 },
+	{ "lock_hold.its_node", "lock_hold", 40000 },
+	{ "hvc.hvc.hvc_roundtrip", "hvc_path", 2600 },
 	{ "deprivilege.total", "deprivilege_window", 4000000 },
 };
 
@@ -254,14 +259,14 @@ int main(int argc, char **argv)
 			double achieved =
 				(rate > 0 ? fmin(rate, cap) : cap) / (factor * (1 + shift));
 
-			d = (struct metric_desc){ .name = "throughput.commands",
+			d = (struct metric_desc){ .name = "throughput.affinity",
 						  .area = "throughput",
-						  .unit = "cmd/s",
+						  .unit = "op/s",
 						  .kind = METRIC_THROUGHPUT,
 						  .source = "synthetic" };
 			if (result_add_value(run, &d, achieved))
 				return 1;
-			d = (struct metric_desc){ .name = "count.cmd.MOVI",
+			d = (struct metric_desc){ .name = "cmd_latency.count.MOVI",
 						  .area = "count",
 						  .unit = "events",
 						  .kind = METRIC_COUNT,

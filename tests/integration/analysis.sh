@@ -147,6 +147,37 @@ cp "$OUT/last.out" "$OUT/explain-email.txt"
 check "--explain email: one line per regressed command type" \
 	grep -qE '^MOVI \+3.0 us \(\+50%\): EL2 commit [0-9]+% \[' "$OUT/last.out"
 check "--explain email: 72 columns" bash -c "! awk 'length > 72' '$OUT/last.out' | grep -q ."
+rc=$(run $ITSPERF compare -f json --explain "$OUT/xbase" "$OUT/xv1")
+cp "$OUT/last.out" "$OUT/explain.json"
+check_eq "--explain json: exits 1" 1 "$rc"
+if command -v python3 > /dev/null; then
+	check "--explain json: the output parses" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$OUT/explain.json"
+	check "--explain json: MOVI's EL2 commit share and CI" python3 -c "
+import json, sys
+x = json.load(open(sys.argv[1]))['explain']
+assert [e['metric'] for e in x] == ['cmd_latency.total.MOVI'], x
+p = {q['part']: q for q in x[0]['parts']}
+assert sorted(p) == sorted(['queue_wait', 'build_post_net', 'el2', 'completion_wait', 'other'])
+e = p['el2']
+assert 0.9 < e['share'] < 1.1 and e['ci_lo'] <= e['share'] <= e['ci_hi'], e
+assert all(abs(p[k]['share']) < 0.05 for k in ('queue_wait', 'build_post_net')), p
+" "$OUT/explain.json"
+else
+	tap_skip "--explain json parsed" "no python3 (tests/unit/test_analysis_explain.c parses it)"
+fi
+rc=$(run $ITSPERF compare -f csv --explain "$OUT/xbase" "$OUT/xv1")
+cp "$OUT/last.out" "$OUT/explain.csv"
+check_eq "--explain csv: exits 1" 1 "$rc"
+check "--explain csv: a second table after one empty line" \
+	awk 'NR > 1 && prev == "" && $0 == "metric,base_group,group,verdict,gated,command,collector,n_base,n_new,total_base,total_new,total_delta,part,measured,base,new,delta,share,ci_lo,ci_hi" { ok = 1 }
+		{ prev = $0 } END { exit !ok }' "$OUT/explain.csv"
+check "--explain csv: the EL2 commit's row, share near 1" \
+	awk -F, '$1 == "cmd_latency.total.MOVI" && $13 == "el2" && $18 > 0.9 && $18 < 1.1 && $19 <= $18 && $18 <= $20 { ok = 1 } END { exit !ok }' "$OUT/explain.csv"
+rc=$(run $ITSPERF compare -f markdown --explain "$OUT/xbase" "$OUT/xv1")
+cp "$OUT/last.out" "$OUT/explain.md"
+check_eq "--explain markdown: exits 1" 1 "$rc"
+check "--explain markdown: a table of MOVI's parts" \
+	grep -qE '^\| EL2 commit \| 0\.0 us \| 3\.0 us \| \+3\.0 us \| (9[0-9]|1[01][0-9])% \| \[' "$OUT/explain.md"
 
 # ---- bad input: exit 2 and a message naming the file ----
 bad() {	# name what-to-do-to-meta.json expected-message
@@ -175,7 +206,7 @@ bad garbage 'printf "\\177ELF\\002\\001\\001\\000%04096d" 0 > "$d/meta.json"' 'm
 bad trailing 'printf "7 not json\\n" > "$d/meta.json"' 'meta.json: line 1: trailing data after the JSON object'
 bad newer 'sed -i -E "s/\"format_version\": *1,/\"format_version\": 99,/" "$d/meta.json"' 'format_version 99 is newer'
 bad nolabel 'sed -i "/\"label\":/d" "$d/meta.json"' 'meta.label: missing'
-bad samples 'sed -i "7s/.*/12x4/" "$d/samples/hvc.null.txt"' 'hvc.null.txt: line 7'
+bad samples 'sed -i "7s/.*/12x4/" "$d/samples/hvc.hvc.hvc_roundtrip.txt"' 'hvc.hvc.hvc_roundtrip.txt: line 7'
 rc=$(run $ITSPERF report "$OUT/does-not-exist")
 check_eq "a path that does not exist: exit 2" 2 "$rc"
 
@@ -191,11 +222,11 @@ done
 rc=$(run $ITSPERF compare --throughput "$OUT/direct" "$OUT/staging")
 check_eq "compare --throughput exits 0" 0 "$rc"
 check "throughput view: commands/s against the offered rate" \
-	grep -q 'throughput.commands (cmd/s) vs offered rate' "$OUT/last.out"
+	grep -q 'throughput.affinity (op/s) vs offered rate' "$OUT/last.out"
 check "throughput view: a row per rate with the change" grep -qE '^ +20000 .*-[0-9.]+%' "$OUT/last.out"
 check "throughput view: per-command latency" grep -q 'cmd_latency.total.MOVI p99 (ns) vs offered rate' "$OUT/last.out"
 rc=$(run $ITSPERF report --throughput -f csv "$OUT/direct")
-check "report --throughput csv has rate rows" grep -q '^offered_rate,20000,throughput.commands' "$OUT/last.out"
+check "report --throughput csv has rate rows" grep -q '^offered_rate,20000,throughput.affinity' "$OUT/last.out"
 rc=$(run $ITSPERF compare --sweep devices "$OUT/sweep-a" "$OUT/sweep-b")
 check "sweep view against devices" grep -qE '^ +16 ' "$OUT/last.out"
 rc=$(run $ITSPERF compare --throughput "$OUT/base-a" "$OUT/v1")
@@ -207,13 +238,13 @@ if command -v gnuplot > /dev/null; then
 	check_eq "plot exits 0" 0 "$rc"
 	check "latency histogram per command type (png)" test -s "$OUT/plots/cmd_latency.total.MOVI.hist.png"
 	check "latency CDF per command type (svg)" grep -q '<svg' "$OUT/plots/cmd_latency.total.MOVI.cdf.svg"
-	check "lock-hold distribution plotted" test -s "$OUT/plots/lock_hold.its_lock.hist.png"
+	check "lock-hold distribution plotted" test -s "$OUT/plots/lock_hold.its_node.hist.png"
 	check "deprivilege-window distribution plotted" test -s "$OUT/plots/deprivilege.total.cdf.png"
-	check "PNG files are PNG" bash -c "head -c 8 '$OUT/plots/hvc.null.hist.png' | od -c | grep -q 'P   N   G'"
+	check "PNG files are PNG" bash -c "head -c 8 '$OUT/plots/hvc.hvc.hvc_roundtrip.hist.png' | od -c | grep -q 'P   N   G'"
 	check "axes carry units" grep -q "set xlabel 'cmd_latency.total.MOVI (ns" "$OUT/plots/cmd_latency.total.MOVI.hist.gp"
-	check "revisions differ in colour and dash" grep -q "set linetype 2 lc rgb '#D55E00' lw 2 dt 2" "$OUT/plots/hvc.null.cdf.gp"
+	check "revisions differ in colour and dash" grep -q "set linetype 2 lc rgb '#D55E00' lw 2 dt 2" "$OUT/plots/hvc.hvc.hvc_roundtrip.cdf.gp"
 	rc=$(run $ITSPERF plot "$OUT/direct" "$OUT/staging" -o "$OUT/plots-rate" -m 'throughput.*' -m '*MOVI')
-	check "throughput vs offered rate plotted" test -s "$OUT/plots-rate/throughput-vs-rate.commands.png"
+	check "throughput vs offered rate plotted" test -s "$OUT/plots-rate/throughput-vs-rate.affinity.png"
 	check "latency vs offered rate plotted" test -s "$OUT/plots-rate/latency-vs-rate.cmd_latency.total.MOVI.svg"
 	rc=$(run $ITSPERF plot "$OUT/sweep-a" "$OUT/sweep-b" -o "$OUT/plots-sweep" -m '*total.MOVI')
 	check "sweep plot against devices" test -s "$OUT/plots-sweep/sweep-devices.cmd_latency.total.MOVI.png"
@@ -228,7 +259,7 @@ if [ -x "$FUZZ" ]; then
 	{ printf M; cat "$OUT/base-a/run-1/meta.json"; } > "$corpus/meta"
 	{ printf M; cat "$OUT/direct/rate-1000/run-1/meta.json"; } > "$corpus/meta-rate"
 	{ printf M; cat "$OUT/sweep-a/d4/run-1/meta.json"; } > "$corpus/meta-sweep"
-	{ printf S; head -100 "$OUT/base-a/run-1/samples/hvc.null.txt"; } > "$corpus/samples"
+	{ printf S; head -100 "$OUT/base-a/run-1/samples/hvc.hvc.hvc_roundtrip.txt"; } > "$corpus/samples"
 	$GEN -H -n 50 "$OUT/histonly" h 1 && { printf M; cat "$OUT/histonly/run-1/meta.json"; } > "$corpus/meta-hist"
 	if "$FUZZ" -help=1 2>&1 | grep -q libFuzzer; then
 		"$FUZZ" -max_total_time="$FUZZ_SECONDS" -seed=1 -print_final_stats=1 "$corpus" \

@@ -210,6 +210,183 @@ static void test_compare_explain(void **state __unused)
 	free(out);
 }
 
+/* the explain part of name in a compare -f json output's "explain" entry */
+static struct json_object *json_part(struct json_object *x, const char *name)
+{
+	struct json_object *parts;
+	struct json_object *key;
+	size_t i;
+
+	assert_true(json_object_object_get_ex(x, "parts", &parts));
+	assert_int_equal(json_object_array_length(parts), NR_EXPLAIN_PARTS);
+	for (i = 0; i < NR_EXPLAIN_PARTS; i++) {
+		struct json_object *p = json_object_array_get_idx(parts, i);
+
+		assert_true(json_object_object_get_ex(p, "part", &key));
+		if (!strcmp(json_object_get_string(key), name))
+			return p;
+	}
+	fail_msg("no part %s", name);
+	return NULL;
+}
+
+static double json_num(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	assert_true(json_object_is_type(v, json_type_double) ||
+		    json_object_is_type(v, json_type_int));
+	return json_object_get_double(v);
+}
+
+/* --explain in json: per regressed metric the parts, each with its share and CI */
+static void test_explain_json(void **state __unused)
+{
+	static const char *const others[] = { "queue_wait", "build_post_net", "completion_wait" };
+	struct json_object *o;
+	struct json_object *a;
+	struct json_object *x;
+	struct json_object *v;
+	struct json_object *el2;
+	char *out;
+	int p;
+
+	assert_int_equal(compare("base", "v1", "--explain", "-fjson"), EXIT_FAIL);
+	out = output();
+	o = json_tokener_parse(out);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "explain", &a));
+	assert_int_equal(json_object_array_length(a), 1);
+	x = json_object_array_get_idx(a, 0);
+	assert_true(json_object_object_get_ex(x, "metric", &v));
+	assert_string_equal(json_object_get_string(v), "cmd_latency.total.MOVI");
+	assert_true(json_object_object_get_ex(x, "group", &v));
+	assert_string_equal(json_object_get_string(v), "v1");
+	assert_true(json_object_object_get_ex(x, "verdict", &v));
+	assert_string_equal(json_object_get_string(v), "regression");
+	assert_true(json_object_object_get_ex(x, "command", &v));
+	assert_string_equal(json_object_get_string(v), "MOVI");
+	assert_true(json_object_object_get_ex(x, "collector", &v));
+	assert_null(v);
+	assert_true(fabs(json_num(x, "delta") - 3000) < 100);
+	assert_true(fabs(json_num(x, "change") - 0.5) < 0.02);
+	assert_true(fabs(json_num(x, "level") - 0.95) < 1e-9);
+	/* the EL2 commit is all of it, with its interval around the share */
+	el2 = json_part(x, "el2");
+	assert_true(fabs(json_num(el2, "share") - 1) < 0.05);
+	assert_true(json_num(el2, "ci_lo") <= json_num(el2, "share"));
+	assert_true(json_num(el2, "ci_hi") >= json_num(el2, "share"));
+	assert_true(json_num(el2, "ci_lo") > 0.8 && json_num(el2, "ci_hi") < 1.2);
+	assert_true(fabs(json_num(el2, "base")) < 1e-9);
+	/* the other parts did not change */
+	for (p = 0; p < (int)ARRAY_SIZE(others); p++) {
+		struct json_object *q = json_part(x, others[p]);
+
+		assert_true(fabs(json_num(q, "share")) < 0.05);
+		assert_true(json_num(q, "ci_lo") <= json_num(q, "ci_hi"));
+	}
+	json_object_put(o);
+	free(out);
+
+	/* without --explain: no "explain"; with it and nothing regressed: an empty one */
+	assert_int_equal(compare("base", "v1", "-fjson", NULL), EXIT_FAIL);
+	out = output();
+	o = json_tokener_parse(out);
+	assert_non_null(o);
+	assert_false(json_object_object_get_ex(o, "explain", &a));
+	json_object_put(o);
+	free(out);
+	assert_int_equal(compare("base", "base", "--explain", "-fjson"), EXIT_OK);
+	out = output();
+	o = json_tokener_parse(out);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "explain", &a));
+	assert_int_equal(json_object_array_length(a), 0);
+	json_object_put(o);
+	free(out);
+}
+
+/* --explain in csv: a second table after an empty line, a line per part */
+static void test_explain_csv(void **state __unused)
+{
+	static const char *const parts[] = { "queue_wait", "build_post_net", "el2",
+					     "completion_wait", "other" };
+	char *out;
+	char *block;
+	char *line;
+	char *save = NULL;
+	int n = 0;
+
+	assert_int_equal(compare("base", "v1", "-fcsv", NULL), EXIT_FAIL);
+	out = output();
+	assert_null(strstr(out, "\n\n"));
+	free(out);
+	assert_int_equal(compare("base", "v1", "--explain", "-fcsv"), EXIT_FAIL);
+	out = output();
+	block = strstr(out, "\n\n");
+	assert_non_null(block);
+	/* one empty line only: the comparison table above, the explanation below */
+	assert_null(strstr(block + 2, "\n\n"));
+	for (line = strtok_r(block + 2, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[32];
+		char *s = line;
+		int nf = 0;
+
+		while (nf < 32 && (f[nf] = strsep(&s, ",")))
+			nf++;
+		assert_int_equal(nf, 20);
+		if (!n++) {
+			assert_string_equal(f[0], "metric");
+			assert_string_equal(f[12], "part");
+			assert_string_equal(f[17], "share");
+			assert_string_equal(f[18], "ci_lo");
+			assert_string_equal(f[19], "ci_hi");
+			continue;
+		}
+		assert_true(n - 2 < (int)ARRAY_SIZE(parts));
+		assert_string_equal(f[0], "cmd_latency.total.MOVI");
+		assert_string_equal(f[2], "v1");
+		assert_string_equal(f[3], "regression");
+		assert_string_equal(f[5], "MOVI");
+		assert_string_equal(f[12], parts[n - 2]);
+		assert_string_equal(f[13], "1");
+		if (!strcmp(f[12], "el2")) {
+			assert_true(fabs(atof(f[17]) - 1) < 0.05);
+			assert_true(atof(f[18]) > 0.8 && atof(f[19]) < 1.2);
+		} else if (strcmp(f[12], "other")) {
+			assert_true(fabs(atof(f[17])) < 0.05);
+		}
+	}
+	assert_int_equal(n, 1 + NR_EXPLAIN_PARTS);
+	free(out);
+}
+
+/* --explain in markdown: a table of the parts under the comparison table */
+static void test_explain_markdown(void **state __unused)
+{
+	char *out;
+	char *x;
+
+	assert_int_equal(compare("base", "v1", "--explain", "-fmarkdown"), EXIT_FAIL);
+	out = output();
+	x = strstr(out, "### Where the added time went (compare --explain)\n");
+	assert_non_null(x);
+	assert_non_null(strstr(x, "**MOVI** vs base: v1 +3.0 us (+50%), 6 against 6 runs\n"));
+	assert_non_null(strstr(x, "| part | base | new | change | share | 95% CI |\n"));
+	assert_non_null(strstr(x, "\n| EL2 commit | 0.0 us | 3.0 us | +3.0 us | 100% | ["));
+	assert_non_null(strstr(x, "\n| queue wait | 0.5 us | 0.5 us | +0.0 us | 0% | ["));
+	free(out);
+	assert_int_equal(compare("base", "v1", "-fmarkdown", NULL), EXIT_FAIL);
+	out = output();
+	assert_null(strstr(out, "Where the added time went"));
+	free(out);
+	assert_int_equal(compare("base", "base", "--explain", "-fmarkdown"), EXIT_OK);
+	out = output();
+	assert_non_null(strstr(out, "No regression of a command type's latency."));
+	free(out);
+}
+
 static void test_health(void **state __unused)
 {
 	struct run_set s;
@@ -240,9 +417,9 @@ static void test_health(void **state __unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_total_cmd),
-		cmocka_unit_test(test_el2_share),
-		cmocka_unit_test(test_compare_explain),
+		cmocka_unit_test(test_total_cmd),	cmocka_unit_test(test_el2_share),
+		cmocka_unit_test(test_compare_explain), cmocka_unit_test(test_explain_json),
+		cmocka_unit_test(test_explain_csv),	cmocka_unit_test(test_explain_markdown),
 		cmocka_unit_test(test_health),
 	};
 
