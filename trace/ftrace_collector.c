@@ -685,8 +685,12 @@ static int add_metric(struct result_run *r, struct metric_desc *d, const struct 
  * A command's total with the calibrated probe cost taken out (commands/
  * calibrate.c), and as measured (total_raw).
  */
+/*
+ * (Both with their samples: the correction is exact per send, and so are
+ * the quantiles of both.)
+ */
 static void emit_corrected_total(struct ftrace_priv *priv, struct result_run *r,
-				 struct metric_desc *d, const struct fp_series *s, bool samples)
+				 struct metric_desc *d, const struct fp_series *s)
 {
 	uint64_t *c = xmalloc(s->n * sizeof(*c));
 	struct metric_desc raw = *d;
@@ -696,14 +700,14 @@ static void emit_corrected_total(struct ftrace_priv *priv, struct result_run *r,
 	probe_cost_subtract(c, s->v, s->n, priv->cost_ns);
 	d->error_bound = "measured total minus the calibrated probe cost (section calibration)";
 	hist_from_values(&h, c, s->n);
-	add_metric(r, d, &h, samples ? c : NULL, samples ? s->n : 0, 0);
+	add_metric(r, d, &h, c, s->n, 0);
 	hist_free(&h);
 	free(c);
 	metric_name(name, sizeof(name), MF_CMD_LATENCY, "total_raw", s->key);
 	raw.name = name;
 	raw.desc = "ITS command send entry to return as measured: the probes' own cost included";
 	hist_from_values(&h, s->v, s->n);
-	add_metric(r, &raw, &h, samples ? s->v : NULL, samples ? s->n : 0, 0);
+	add_metric(r, &raw, &h, s->v, s->n, 0);
 	hist_free(&h);
 }
 
@@ -731,7 +735,7 @@ static void emit_latencies(struct ftrace_priv *priv, struct result_run *r, bool 
 			continue;
 		if (s->part == FP_PART_TOTAL && priv->cost_ns > 0 &&
 		    str_starts(s->name, "cmd_latency.total.")) {
-			emit_corrected_total(priv, r, &d, s, samples);
+			emit_corrected_total(priv, r, &d, s);
 			continue;
 		}
 		hist_from_values(&h, s->v, s->n);
