@@ -21,8 +21,8 @@
 /* ---- the workload table ---- */
 
 static const struct bench_workload *const workloads[] = {
-	&bench_affinity, &bench_rebind, &bench_vcpu, &bench_msi, &bench_hvc, &bench_inv,
-	&bench_null_call,
+	&bench_affinity, &bench_rebind, &bench_vcpu,	  &bench_msi,
+	&bench_hvc,	 &bench_inv,	&bench_null_call,
 };
 
 const char *const bench_workload_names[] = {

@@ -16,8 +16,8 @@ static const struct metric_part cmd_parts[] = {
 	  "one ITS command, send entry to return (incl. its SYNC/VSYNC), the probes' own cost "
 	  "taken out",
 	  BPF_PAIR " minus the calibrated probe cost (calibration section; exact under icount "
-	  "up to its stated bound); without a calibration (record --no-calibrate, run) as "
-	  "measured, one entry and one exit probe cost included",
+		   "up to its stated bound); without a calibration (record --no-calibrate, run) as "
+		   "measured, one entry and one exit probe cost included",
 	  true },
 	{ "total_raw",
 	  "one ITS command, send entry to return, as measured: the probes' own cost included",

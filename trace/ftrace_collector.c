@@ -196,6 +196,17 @@ static int add_trigger(struct ftrace_priv *priv, const char *system, const char 
 {
 	struct trig *t;
 
+	/*
+	 * $ITSPERF_FTRACE_NO_TRIGGERS: kprobe events only, counts and latencies
+	 * from the raw records. Probe-cost calibration (commands/calibrate.c)
+	 * estimates the command's own time without them: a hist trigger's
+	 * in-span cost is not the same around the empty function as around a
+	 * send, and is measured in context instead.
+	 */
+	if (getenv("ITSPERF_FTRACE_NO_TRIGGERS")) {
+		snprintf(err, errlen, "off ($ITSPERF_FTRACE_NO_TRIGGERS)");
+		return -1;
+	}
 	if (tfs_trigger_add(priv->inst, system, event, text, err, errlen))
 		return -1;
 	priv->trig = xrealloc(priv->trig, (priv->nr_trig + 1) * sizeof(*priv->trig));

@@ -8,8 +8,10 @@
 #   - total = total_raw - correction, sample by sample (p50 and count);
 #   - the two sources' raw totals disagree by far (ftrace's span holds
 #     BPF's trampolines whole), the corrected ones agree within the bound
-#     stated in results/README.md (AGREE_PCT: measured 12%, BPF fentry and
-#     BPF kprobe both put the command at 192 ns, ftrace at 165 ns);
+#     the issue asked for (AGREE_PCT: BPF fentry, BPF kprobe and ftrace all
+#     put a MOVI at 192 ns on 6.12 under icount);
+#   - ftrace alone is calibrated too (its own hist triggers are measured
+#     in context);
 #   - an override naming a symbol that does not exist makes the probe
 #     absent (the calibration's own mechanism), and bench null_call runs.
 set -u
@@ -18,7 +20,7 @@ cd "$(dirname "$0")/../.."
 
 ITSPERF=${ITSPERF:-build/x86_64/itsperf}
 OUT=${ITSPERF_TEST_OUT:-build/test-out}/calibrate
-AGREE_PCT=20
+AGREE_PCT=10
 rm -rf "$OUT"
 mkdir -p "$OUT/out"
 
@@ -30,12 +32,19 @@ fi
 "$ITSPERF" vm --clock icount --out "$OUT/out" --timeout 600 -- sh -c '
 	itsperf record -e bpf,ftrace -o /out/r -- itsperf bench affinity --ops 200 > /out/rec.log 2>&1
 	echo "record exit $?"
+	itsperf record -e ftrace -o /out/f -- itsperf bench affinity --ops 100 > /out/recf.log 2>&1
+	echo "record ftrace exit $?"
 	ITSPERF_PROBE_OVERRIDE="cmd_send=no_such_function_itsperf" itsperf probes > /out/probes.txt 2>&1
 	itsperf bench null_call --ops 100 > /out/null.txt 2>&1
 	echo "null_call exit $?"' > "$OUT/vm.log" 2>&1
 check_eq "itsperf vm: exit status" 0 "$?"
 check "record exits 0" grep -q 'record exit 0' "$OUT/vm.log"
 check "record printed the calibration" grep -q '^probe-cost calibration' "$OUT/out/rec.log"
+check "record -e ftrace exits 0" grep -q 'record ftrace exit 0' "$OUT/vm.log"
+check "record -e ftrace calibrated (no failure)" \
+	python3 -c "import json,sys; d=json.load(open('$OUT/out/f/meta.json')); \
+c=d['sections']['calibration']['sources']; sys.exit(0 if list(c) == ['ftrace'] and \
+0 < c['ftrace']['correction_ns'] else 1)"
 check "bench null_call exits 0" grep -q 'null_call exit 0' "$OUT/vm.log"
 check "an override to a missing symbol makes cmd_send absent" \
 	grep -q '^ *cmd_send .*absent' "$OUT/out/probes.txt"
