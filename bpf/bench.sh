@@ -12,7 +12,12 @@
 #      event from the runs' overhead section.
 # TCG timings are real for A/B on the same emulator, never hardware cost.
 #
-#   bpf/bench.sh [--x86-only | --vm-only]     (called by tests/bench.sh)
+#   3. per probe hit, under QEMU icount: each collector's send probes
+#      against a bare counting pair of the same attach type on the same
+#      empty function (bpf:count_selftest; ftrace's kprobe events without
+#      hist triggers).
+#
+#   bpf/bench.sh [--x86-only | --vm-only | --per-hit]  (called by tests/bench.sh)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ITSPERF=${ITSPERF:-$ROOT/build/x86_64/itsperf}
@@ -100,13 +105,42 @@ bench_vm() {	# kernel
 	echo "  (host load average during the run: $(cut -d' ' -f1-3 /proc/loadavg))"
 }
 
+# cost per probe hit: each collector's send probes against a bare counting
+# pair of the same attach type on the same empty function (QEMU icount:
+# instruction counts, exact; see tests/guest/probe_cost.sh)
+bench_per_hit() {	# kernel
+	local k=$1 out=$OUT/per-hit-$1 share=$OUT/share-per-hit none v bare ratio cfg
+	rm -rf "$out" "$share"
+	mkdir -p "$out" "$share"
+	cp "$ROOT/tests/guest/probe_cost.sh" "$share/"
+	echo "bpf, ftrace: cost per probe hit on bpf_fentry_test3, kernel $k, QEMU icount (instructions)"
+	if ! timeout 900 "$ITSPERF" vm --clock icount --kernel "$k" --share "$share" --out "$out" \
+		--timeout 800 -- sh /mnt/share/probe_cost.sh 2000 > "$out/vm.log" 2>&1; then
+		echo "  failed: see $out/vm.log"
+		return
+	fi
+	none=$(awk '$1 == "none" { print $2 }' "$out/vm.log")
+	for cfg in bare-fentry cmd_latency-fentry bpf-fentry bare-kprobe cmd_latency-kprobe \
+		bare-kprobe_event ftrace-kprobe_event; do
+		v=$(awk -v c="$cfg" '$1 == c { print $2 }' "$out/vm.log")
+		case $cfg in
+		bare-*) bare=$v; ratio="(the bare counter)" ;;
+		*) ratio=$(echo "($v - $none) / ($bare - $none)" | bc -l | xargs printf '%.2fx the bare counter') ;;
+		esac
+		printf '  %-22s %7.1f ns/hit  %s\n' "$cfg" "$(echo "($v - $none) / 2" | bc -l)" "$ratio"
+	done
+	echo "  (one hit = one entry or one return; the goal is a collector at 1.25x its bare counter)"
+}
+
 case "${1:-}" in
 --x86-only) bench_x86 ;;
 --vm-only) for k in 6.12 6.1; do bench_vm $k; done ;;
+--per-hit) bench_per_hit 6.12 ;;
 *)
 	bench_x86
 	for k in 6.12 6.1; do
 		[ -e "$ROOT/build/kernels/$k" ] && bench_vm $k
 	done
+	[ -e "$ROOT/build/kernels/6.12" ] && bench_per_hit 6.12
 	;;
 esac
