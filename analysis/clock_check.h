@@ -13,4 +13,10 @@
  */
 int run_set_clock_check(const struct run_set *s, bool force);
 
+/*
+ * The same for the probe-cost correction (commands/calibrate.c): runs with
+ * a "calibration" section against runs without, on cmd_latency totals.
+ */
+int run_set_correction_check(const struct run_set *s, bool force);
+
 #endif

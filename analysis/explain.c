@@ -82,6 +82,23 @@ static double run_p50(const struct result_data *d, const char *cmd, const char *
 	return m->summary.p50;
 }
 
+static double run_total_raw(const struct result_data *d, const char *cmd, const char *col)
+{
+	const struct result_metric *m;
+	char name[128];
+	size_t n;
+
+	if (metric_name(name, sizeof(name), MF_CMD_LATENCY, "total_raw", cmd) < 0)
+		return NAN;
+	n = strlen(name);
+	if (*col)
+		snprintf(name + n, sizeof(name) - n, ":%s", col);
+	m = result_find_metric(d, name);
+	if (!m || !m->summary.count || !isfinite(m->summary.p50))
+		return NAN;
+	return m->summary.p50;
+}
+
 static void side_load(struct side *s, const struct run_group *g, const char *cmd, const char *col)
 {
 	int r;
@@ -99,6 +116,12 @@ static void side_load(struct side *s, const struct run_group *g, const char *cmd
 
 		for (k = 0; k < NR_RAW; k++)
 			raw[k] = run_p50(g->runs[r], cmd, col, k);
+		/*
+		 * A calibrated run's total has the probes' cost taken out, its
+		 * parts do not: they add up to the measured total (total_raw).
+		 */
+		if (isfinite(run_total_raw(g->runs[r], cmd, col)))
+			raw[RAW_TOTAL] = run_total_raw(g->runs[r], cmd, col);
 		if (!isfinite(raw[RAW_TOTAL]))
 			continue;
 		if (isfinite(raw[RAW_EL2]))

@@ -42,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +127,20 @@ static int sub_record(const struct cal_ctx *c, const char *name, const char *eve
 		      "--", c->exe, "bench", workload, "--ops", ops, "--quiet", (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+	/* SIGINT/SIGTERM: the sub-run is stopped too, and restores the host */
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			err_msg("calibrate: waitpid: %s", strerror(errno));
+			return -1;
+		}
+		if (itsperf_stop)
+			kill(pid, SIGTERM);
+	}
+	if (itsperf_stop) {
+		err_msg("calibrate: interrupted in sub-run %s", name);
+		return -1;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		err_msg("calibrate: sub-run %s failed (see %s)", name, log);
 		return -1;
 	}
@@ -442,6 +456,7 @@ int cmd_calibrate(int argc, char **argv)
 	}
 	if (session_select(&s, events, false))
 		return EXIT_USAGE;
+	install_stop_handlers();
 	if (!work) {
 		snprintf(wd, sizeof(wd), "itsperf-calibrate-%d", (int)getpid());
 		work = wd;

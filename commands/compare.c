@@ -1011,7 +1011,7 @@ int cmd_compare(int argc, char **argv)
 		free(gate);
 		return EXIT_USAGE;
 	}
-	if (run_set_clock_check(&s, force)) {
+	if (run_set_clock_check(&s, force) || run_set_correction_check(&s, force)) {
 		ret = EXIT_USAGE;
 		goto out_set;
 	}

@@ -439,11 +439,17 @@ int cmd_record(int argc, char **argv)
 		free(out_alloc);
 		return EXIT_USAGE;
 	}
+	install_stop_handlers();
 	if (calibrate(&r)) {
 		free(out_alloc);
 		return EXIT_USAGE;
 	}
-	install_stop_handlers();
+	if (itsperf_stop) {
+		err_msg("interrupted while calibrating: nothing recorded");
+		json_object_put(r.cal);
+		free(out_alloc);
+		return EXIT_FAIL;
+	}
 	if (session_open(&r.s, r.raw)) {
 		free(out_alloc);
 		return EXIT_FAIL;

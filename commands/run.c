@@ -26,6 +26,7 @@
 #include "result/result.h"
 #include "bench/bench.h"
 #include "lib/collector.h"
+#include "commands/calibrate.h"
 #include "commands/commands.h"
 #include "commands/session.h"
 #include "lib/probes.h"
@@ -82,6 +83,8 @@ struct run_opts {
 	int nr_points;
 	struct sweep_plan sweep; /* --sweep: one run per value */
 	int senders;		 /* --senders J: threads of the paced workloads */
+	bool no_calibrate;	 /* --no-calibrate: cmd_latency totals as measured */
+	const char *cal_file;	 /* --calibration FILE */
 };
 
 /* the progress line: phase and elapsed time, refreshed on a terminal */
@@ -177,6 +180,10 @@ static void usage(FILE *f)
 		"      --senders J        J threads send the paced workloads' commands (one\n"
 		"                         shared schedule: several commands in flight)\n"
 		"      --samples          keep raw per-event samples\n"
+		"      --no-calibrate     cmd_latency totals as measured, probe cost included\n"
+		"                         (default: calibrated once, before the first run; see\n"
+		"                         itsperf calibrate)\n"
+		"      --calibration F    subtract the probe cost measured in F (itsperf calibrate -o)\n"
 		"      --trace-dat        keep every ITS command as a raw ftrace record in\n"
 		"                         files/trace.dat (trace-cmd report, KernelShark)\n"
 		"      --sweep NAME=V,... one run per value of a variable this run changes\n"
@@ -258,6 +265,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "workloads", required_argument, NULL, 'w' },
 		{ "samples", no_argument, NULL, 'S' },
 		{ "trace-dat", no_argument, NULL, 'D' },
+		{ "no-calibrate", no_argument, NULL, 'C' },
+		{ "calibration", required_argument, NULL, 'c' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "dry-run", no_argument, NULL, 'N' },
 		{ "sweep", required_argument, NULL, 'W' },
@@ -330,6 +339,12 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'D':
 			o->trace_dat = true;
+			break;
+		case 'C':
+			o->no_calibrate = true;
+			break;
+		case 'c':
+			o->cal_file = optarg;
 			break;
 		case 'W':
 			if (sweep_parse(&o->sweep, optarg, err, sizeof(err))) {
@@ -438,7 +453,8 @@ struct run_ctx {
 	struct json_object *expected_max; /* counters.workload_max: the same, upper bounds */
 	bool partial;
 	int failures;
-	int point; /* index into o->sweep.values */
+	int point;		 /* index into o->sweep.values */
+	struct json_object *cal; /* the probe-cost calibration, stored with every run */
 };
 
 static void add_counts(struct json_object *o, const struct its_cmd_counts *c)
@@ -680,6 +696,8 @@ static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
 	if (itsperf_stop)
 		ctx->partial = true;
 	session_stop(&ctx->s);
+	if (ctx->cal)
+		result_add_section(r, "calibration", json_object_get(ctx->cal));
 	session_write(&ctx->s, r);
 	session_end(&ctx->s);
 	result_add_section(r, "workloads", workloads);
@@ -695,6 +713,33 @@ static int one_run(struct run_ctx *ctx, int index, double rate, char **dir_out)
 	}
 	*dir_out = dir;
 	return EXIT_OK;
+}
+
+/*
+ * Once, before the first run: the probes' own cost in cmd_latency.total
+ * (commands/calibrate.c), subtracted by the collectors in every run and
+ * stored with each. A failed calibration leaves the totals as measured.
+ */
+static int calibrate(struct run_ctx *ctx)
+{
+	const struct run_opts *o = ctx->o;
+	char work[4200];
+
+	if (o->cal_file)
+		return calibrate_load(o->cal_file, &ctx->s.copts.cost, &ctx->cal);
+	if (o->no_calibrate || !session_has_cmd_latency(&ctx->s))
+		return 0;
+	snprintf(work, sizeof(work), "%s/.calibration-%s", o->out, o->label);
+	fprintf(stderr, "calibrating the probes' cost (sub-runs in %s)\n", work);
+	ctx->cal = calibrate_session(&ctx->s, 0, work, &ctx->s.copts.cost);
+	if (!ctx->cal) {
+		warn_msg(
+			"probe-cost calibration failed: cmd_latency totals include the probes' cost");
+		return 0;
+	}
+	calibrate_print(stderr, ctx->cal);
+	rm_rf(work);
+	return 0;
 }
 
 /* sweep points per run and rate: rate points are the rates themselves */
@@ -748,6 +793,10 @@ int cmd_run(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	print_probe_plan(ctx.s.res);
+	if (calibrate(&ctx)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	ctx.s.copts.work_dir = o.out;
 	if (mkdir_p(o.out, 0755)) {
 		err_msg("cannot create %s: %m", o.out);
@@ -777,5 +826,6 @@ int cmd_run(int argc, char **argv)
 out:
 	sweep_free(&o.sweep);
 	session_close(&ctx.s);
+	json_object_put(ctx.cal);
 	return status;
 }

@@ -60,12 +60,15 @@ for rev in $REVS; do
 	step "$label ($kernel): quick suite x$RUNS, offered-rate sweep ($RATES) in one boot"
 	"$ITSPERF" vm --kernel "$kernel" --mode protected --clock "$CLOCK" --out "$OUT" \
 		--timeout 1800 -- sh -c "
+		itsperf calibrate -e bpf,ftrace -o /out/calibration-$label.json \
+			--work-dir /tmp/calibration &&
 		itsperf run --label $label --suite quick --runs $RUNS --samples -o /out/runs \
-			--blockdev /dev/vda &&
+			--blockdev /dev/vda --calibration /out/calibration-$label.json &&
 		itsperf run --label $label --suite quick --runs $RATE_RUNS --rate $RATES \
-			--senders $SENDERS --workloads affinity -o /out/rates" 2>&1 |
+			--senders $SENDERS --workloads affinity -o /out/rates \
+			--calibration /out/calibration-$label.json" 2>&1 |
 		tee "$OUT/logs/$label.log" |
-		grep -E '^(host:|run [0-9]|results:|cross-check:|itsperf: (error|warning))' || true
+		grep -E '^(host:|run [0-9]|results:|cross-check:|itsperf: (error|warning)|probe-cost| +(command|correction)_ns)' || true
 	[ "${PIPESTATUS[0]}" = 0 ] || { echo "demo: the $label runs failed, see $OUT/logs/$label.log" >&2; exit 1; }
 
 	[ "$label" = base-aa ] && continue

@@ -37,7 +37,7 @@ record() {
 	shift 2
 	for i in $(seq 1 "$RUNS"); do
 		for l in "$@"; do
-			cmd="$cmd itsperf run --label $l $ARGS -o /out/$l-$i >/dev/null 2>&1 &&"
+			cmd="$cmd itsperf run --no-calibrate --label $l $ARGS -o /out/$l-$i >/dev/null 2>&1 &&"
 		done
 	done
 	echo "record-ref: $kernel $mode ($*), $RUNS runs each, clock $CLOCK"

@@ -25,7 +25,7 @@ while [ $r -le "$REPS" ]; do
 		if [ "$c" = none ]; then
 			t=$($LOOP "$IRQ" "$N")
 		else
-			t=$(itsperf record -e "$c" -o "$OUT/$name" -- $LOOP "$IRQ" "$N" 2> /dev/null)
+			t=$(itsperf record --no-calibrate -e "$c" -o "$OUT/$name" -- $LOOP "$IRQ" "$N" 2> /dev/null)
 		fi
 		echo "$c $r ${t:-fail}" >> "$OUT/bench.txt"
 	done

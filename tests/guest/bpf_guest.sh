@@ -83,7 +83,7 @@ record() {	# name events command...
 	name=$1 events=$2
 	shift 2
 	hist_start || { log "hist trigger set-up failed"; return 1; }
-	itsperf record -e "$events" -r -l bpftest -o "$OUT/$name" -- "$@" > "$OUT/$name.workload" \
+	itsperf record --no-calibrate -e "$events" -r -l bpftest -o "$OUT/$name" -- "$@" > "$OUT/$name.workload" \
 		2> "$OUT/$name.log"
 	echo $? > "$OUT/$name.rc"
 	hist_stop "$name"

@@ -43,7 +43,7 @@ t_affinity_ops 200
 
 # ... and, under the series, 200 MOVI that EL2 committed (its own its_cmd events)
 if [ "$V" != base ]; then
-	itsperf record -e ftrace -o /out/rec-affinity -- itsperf bench affinity --ops 200 \
+	itsperf record --no-calibrate -e ftrace -o /out/rec-affinity -- itsperf bench affinity --ops 200 \
 		> $OUT/rec-affinity.txt 2>&1
 	check_eq "$V: record affinity exit status" 0 $?
 	run=/out/rec-affinity
@@ -55,7 +55,7 @@ if [ "$V" != base ]; then
 fi
 
 # null hypercalls: every one is an EL2 entry with reason hvc
-itsperf record -e ftrace -o /out/rec-hvc -- itsperf bench hvc --ops 1000 > $OUT/rec-hvc.txt 2>&1
+itsperf record --no-calibrate -e ftrace -o /out/rec-hvc -- itsperf bench hvc --ops 1000 > $OUT/rec-hvc.txt 2>&1
 check_eq "$V: record hvc exit status" 0 $?
 run=/out/rec-hvc
 n=$(mcount $run hvc.el2.hvc)

@@ -246,7 +246,7 @@ t_run_sweep() {	# comma list of device counts
 	check "rebind --list: says why eth0 is left alone" \
 		grep -q "^0000:00:01.0  left alone: refused: it carries the IPv4 default route" $list
 	n=$(grep -c " ITS vector(s)$" $list)
-	itsperf run --label sw --runs 1 -w affinity,rebind -d all --sweep devices=$1 \
+	itsperf run --no-calibrate --label sw --runs 1 -w affinity,rebind -d all --sweep devices=$1 \
 		-e bpf:cmd_latency,ftrace -o $OUT/rsweep > $f 2>&1
 	rc=$?
 	grep -E '^run |^  (MAPD|MAPTI|MOVI) ' $f
@@ -267,7 +267,7 @@ t_run_sweep() {	# comma list of device counts
 		check "run --sweep: point $v: affinity moved some" grep -q '"label": "[^"]*0000:' $d
 	done
 	v=$((n + 1))
-	itsperf run --label sw --runs 1 -w rebind -d all --sweep devices=$v -o $OUT/rsweep-big \
+	itsperf run --no-calibrate --label sw --runs 1 -w rebind -d all --sweep devices=$v -o $OUT/rsweep-big \
 		> $OUT/run_sweep_big.log 2>&1
 	check_eq "run --sweep devices=$v (one more than --list has): exit 2" 2 $?
 	check "... saying how many it has" grep -q "may cycle $n device(s) here" $OUT/run_sweep_big.log
@@ -277,7 +277,7 @@ t_run_sweep() {	# comma list of device counts
 # itsperf run --sweep vectors and cpus: what affinity moves, and from how many CPUs
 t_run_sweep_vectors_cpus() {
 	local f=$OUT/run_sweep_vc.log d v hi
-	itsperf run --label vec --runs 1 -w affinity --sweep vectors=1,2 -e ftrace \
+	itsperf run --no-calibrate --label vec --runs 1 -w affinity --sweep vectors=1,2 -e ftrace \
 		-o $OUT/rsweep-vc > $f 2>&1
 	check_eq "run --sweep vectors=1,2: exit status (counts cross-checked)" 0 $?
 	for v in 1 2; do
@@ -287,7 +287,7 @@ t_run_sweep_vectors_cpus() {
 		check "run --sweep vectors: point $v: affinity moved only vectors below $v (highest #${hi:-none})" \
 			[ "${hi:-99}" -lt $v ]
 	done
-	itsperf run --label cpu --runs 1 -w affinity --sweep cpus=1,2 -e ftrace \
+	itsperf run --no-calibrate --label cpu --runs 1 -w affinity --sweep cpus=1,2 -e ftrace \
 		-o $OUT/rsweep-vc > $f 2>&1
 	check_eq "run --sweep cpus=1,2: exit status (counts cross-checked)" 0 $?
 	d=$OUT/rsweep-vc/cpu/run-1-cpus-2/meta.json

@@ -11,7 +11,7 @@ out=${ITSPERF_OUT:-/out}
 i=1
 while [ $i -le "$reps" ]; do
 	itsperf bench affinity --ops "$ops" -j "$out/none-$i.json" -q > /dev/null 2>&1
-	itsperf record -e ftrace -o "$out/ftrace-$i" -- \
+	itsperf record --no-calibrate -e ftrace -o "$out/ftrace-$i" -- \
 		itsperf bench affinity --ops "$ops" -j "$out/ftrace-$i.json" -q > /dev/null 2>&1
 	i=$((i + 1))
 done

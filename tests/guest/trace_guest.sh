@@ -27,14 +27,14 @@ echo $? > "$out/boot.rc"
 itsperf probes --json > "$out/probes.json" 2> "$out/probes.err"
 echo $? > "$out/probes.rc"
 
-itsperf record -e bpf:cmd_latency,ftrace -o "$out/aff" -- \
+itsperf record --no-calibrate -e bpf:cmd_latency,ftrace -o "$out/aff" -- \
 	itsperf bench affinity --ops "$moves" -j "$out/aff.json" -q > "$out/aff.log" 2>&1
 echo $? > "$out/aff.rc"
 
 pcidev=$(readlink -f /sys/class/net/eth1/device/..)
 pci=${pcidev##*/}
 echo "$pci" > "$out/rebind.device"
-itsperf record -e bpf:cmd_latency,ftrace -o "$out/rebind" -- \
+itsperf record --no-calibrate -e bpf:cmd_latency,ftrace -o "$out/rebind" -- \
 	itsperf bench rebind --device "$pci" --ops "$cycles" -j "$out/rebind.json" -q \
 	> "$out/rebind.log" 2>&1
 echo $? > "$out/rebind.rc"
@@ -51,7 +51,7 @@ wait_instance() {
 }
 
 # SIGTERM: the recorder removes its instance, triggers and dynamic events
-itsperf record -e ftrace -o "$out/term" -- sleep 120 > "$out/term.log" 2>&1 &
+itsperf record --no-calibrate -e ftrace -o "$out/term" -- sleep 120 > "$out/term.log" 2>&1 &
 pid=$!
 wait_instance
 ls $T/instances > "$out/term.before"
@@ -63,7 +63,7 @@ ls $T/instances > "$out/term.after"
 grep ':itsperf/\|synthetic/itsperf_' $T/dynamic_events > "$out/term.after_dyn"
 
 # SIGKILL: nothing runs, the next run (here `itsperf probes`) cleans up
-itsperf record -e ftrace -o "$out/kill" -- sleep 120 > "$out/kill.log" 2>&1 &
+itsperf record --no-calibrate -e ftrace -o "$out/kill" -- sleep 120 > "$out/kill.log" 2>&1 &
 pid=$!
 wait_instance
 kill -KILL $pid

@@ -88,7 +88,7 @@ t_sweep() {
 		return
 	fi
 	scripts/sweep.sh --sweep devices=1,4,16,32 -o "$dir" --plot --vectors 8 --timeout 200 -- \
-		itsperf run --label base --runs 1 -w rebind -d all -e bpf:cmd_latency \
+		itsperf run --no-calibrate --label base --runs 1 -w rebind -d all -e bpf:cmd_latency \
 		> "$OUT/sweep.log" 2>&1
 	rc=$?
 	check_eq "sweep devices=1,4,16,32: exit status" 0 $rc
