@@ -130,13 +130,15 @@ check_parts_enclosed() {	# kernel out mechanism
 	done
 }
 
-# over every command type of the run: the medians' unaccounted part is <= 25%
-# of the medians' total. Medians, not sums: a sum takes every outlier, and
+# over every command type of the run with 10 sends or more: the medians'
+# unaccounted part is <= 25% of the medians' total. Medians, not sums: a sum takes every outlier, and
 # under TCG on a loaded 2-core machine one host preemption between two
 # kprobes (6.1) puts milliseconds into "unaccounted" (seen: 60% of a sum).
 check_pooled() {	# label run countsfile
 	local l=$1 run=$2 c n t=0 u=0
 	while read -r c n; do
+		# as per type: a median of fewer than 10 sends is one preemption
+		[ "$($Q "$run" stat cmd_latency.total.$c count)" -lt 10 ] && continue
 		t=$((t + $($Q "$run" stat cmd_latency.total.$c p50 | cut -d. -f1)))
 		u=$((u + $($Q "$run" stat cmd_latency.unaccounted.$c p50 | cut -d. -f1)))
 	done < "$3"
