@@ -357,6 +357,28 @@ int calibrate_load(const char *path, struct probe_cost_correction *corr,
 	return 0;
 }
 
+int calibrate_before(struct session *s, bool off, const char *file, uint64_t ops,
+		     const char *work_dir, struct json_object **section)
+{
+	struct probe_cost_correction *cost = &s->copts.cost;
+
+	*section = NULL;
+	if (file)
+		return calibrate_load(file, cost, section);
+	if (off || !session_has_cmd_latency(s))
+		return 0;
+	info_msg("calibrating the probes' cost (sub-runs in %s)", work_dir);
+	*section = calibrate_session(s, ops, work_dir, cost);
+	if (!*section) {
+		warn_msg(
+			"probe-cost calibration failed: cmd_latency totals include the probes' cost");
+		return 0;
+	}
+	calibrate_print(stderr, *section);
+	rm_rf(work_dir);
+	return 0;
+}
+
 static void print_source(FILE *f, const char *name, struct json_object *src)
 {
 	static const char *const keys[] = {

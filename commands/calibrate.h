@@ -7,6 +7,7 @@
 #ifndef ITSPERF_CALIBRATE_H
 #define ITSPERF_CALIBRATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -27,6 +28,15 @@ struct json_object *calibrate_session(const struct session *s, uint64_t ops, con
 int calibrate_load(const char *path, struct probe_cost_correction *corr,
 		   struct json_object **section);
 
+/*
+ * What record and run do before they measure: the correction from file
+ * (--calibration), else a calibration in work_dir (removed after), unless
+ * off (--no-calibrate) or no cmd_latency source is selected. Sets s's
+ * collector options and *section (NULL: totals as measured; a failed
+ * calibration is a warning). -1 only for an unreadable file.
+ */
+int calibrate_before(struct session *s, bool off, const char *file, uint64_t ops,
+		     const char *work_dir, struct json_object **section);
 /* the calibration as a table */
 void calibrate_print(FILE *f, struct json_object *cal);
 

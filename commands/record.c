@@ -381,31 +381,13 @@ static int parse_args(struct rec *r, int argc, char **argv)
 	return session_select(&r->s, events, false);
 }
 
-/*
- * The probes' own cost in cmd_latency.total, measured before recording
- * (or read from --calibration FILE) and subtracted by the collectors. A
- * failed calibration is reported and leaves the totals as measured.
- */
+/* the probes' own cost in cmd_latency.total, subtracted by the collectors */
 static int calibrate(struct rec *r)
 {
-	struct probe_cost_correction *cost = &r->s.copts.cost;
 	char work[4200];
 
-	if (r->cal_file)
-		return calibrate_load(r->cal_file, cost, &r->cal);
-	if (r->no_calibrate || !session_has_cmd_latency(&r->s))
-		return 0;
 	snprintf(work, sizeof(work), "%s.calibration", r->out);
-	info_msg("calibrating the probes' cost (sub-runs in %s)", work);
-	r->cal = calibrate_session(&r->s, r->cal_ops, work, cost);
-	if (!r->cal) {
-		warn_msg(
-			"probe-cost calibration failed: cmd_latency totals include the probes' cost");
-		return 0;
-	}
-	calibrate_print(stderr, r->cal);
-	rm_rf(work);
-	return 0;
+	return calibrate_before(&r->s, r->no_calibrate, r->cal_file, r->cal_ops, work, &r->cal);
 }
 
 static char *default_out(void)

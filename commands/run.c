@@ -725,21 +725,8 @@ static int calibrate(struct run_ctx *ctx)
 	const struct run_opts *o = ctx->o;
 	char work[4200];
 
-	if (o->cal_file)
-		return calibrate_load(o->cal_file, &ctx->s.copts.cost, &ctx->cal);
-	if (o->no_calibrate || !session_has_cmd_latency(&ctx->s))
-		return 0;
 	snprintf(work, sizeof(work), "%s/.calibration-%s", o->out, o->label);
-	fprintf(stderr, "calibrating the probes' cost (sub-runs in %s)\n", work);
-	ctx->cal = calibrate_session(&ctx->s, 0, work, &ctx->s.copts.cost);
-	if (!ctx->cal) {
-		warn_msg(
-			"probe-cost calibration failed: cmd_latency totals include the probes' cost");
-		return 0;
-	}
-	calibrate_print(stderr, ctx->cal);
-	rm_rf(work);
-	return 0;
+	return calibrate_before(&ctx->s, o->no_calibrate, o->cal_file, 0, work, &ctx->cal);
 }
 
 /* sweep points per run and rate: rate points are the rates themselves */
