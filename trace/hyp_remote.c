@@ -238,6 +238,14 @@ struct hyp_session *hyp_session_start(const char **why)
 	s->pipe_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	hyp_attr_init(&s->attr);
+	/*
+	 * $ITSPERF_FTRACE_NO_HYP: no EL2 events. Probe-cost calibration's own
+	 * ftrace sub-runs: writing them costs EL2 time inside every span.
+	 */
+	if (getenv("ITSPERF_FTRACE_NO_HYP")) {
+		*why = "off ($ITSPERF_FTRACE_NO_HYP)";
+		goto fail;
+	}
 	if (hyp_trace_detect(NULL, &s->info)) {
 		*why = "no pKVM hypervisor tracing on this kernel";
 		goto fail;
