@@ -62,6 +62,7 @@ struct side {
 	double *v[NR_EXPLAIN_PARTS + 1]; /* [0] total, [1 + part] */
 	bool measured[NR_EXPLAIN_PARTS];
 	bool el2_seen;
+	bool total_raw; /* some run's total was its total_raw */
 };
 
 static double run_p50(const struct result_data *d, const char *cmd, const char *col, int raw)
@@ -120,8 +121,10 @@ static void side_load(struct side *s, const struct run_group *g, const char *cmd
 		 * A calibrated run's total has the probes' cost taken out, its
 		 * parts do not: they add up to the measured total (total_raw).
 		 */
-		if (isfinite(run_total_raw(g->runs[r], cmd, col)))
+		if (isfinite(run_total_raw(g->runs[r], cmd, col))) {
 			raw[RAW_TOTAL] = run_total_raw(g->runs[r], cmd, col);
+			s->total_raw = true;
+		}
 		if (!isfinite(raw[RAW_TOTAL]))
 			continue;
 		if (isfinite(raw[RAW_EL2]))
@@ -194,6 +197,7 @@ int explain_command(const struct run_group *base, const struct run_group *new, c
 	buf = xmalloc((a.n + b.n + 1) * sizeof(*buf));
 	ia = xmalloc((a.n + 1) * sizeof(*ia));
 	ib = xmalloc((b.n + 1) * sizeof(*ib));
+	e->measured = a.total_raw || b.total_raw;
 	e->base = med(a.v[0], NULL, a.n, buf);
 	e->new = med(b.v[0], NULL, b.n, buf);
 	e->delta = e->new - e->base;
@@ -275,9 +279,11 @@ void explain_print(FILE *f, const struct explanation *e, const char *vs, double 
 	int p;
 
 	fmt_us(d, sizeof(d), e->delta);
-	fprintf(f, "  %s%s%s%s vs base: %s %s (%+.0f%%), %d against %d runs\n", e->cmd,
+	fprintf(f, "  %s%s%s%s vs base: %s %s (%+.0f%%%s), %d against %d runs\n", e->cmd,
 		*e->collector ? " (" : "", e->collector, *e->collector ? ")" : "", vs, d,
-		e->base > 0 ? e->delta / e->base * 100 : NAN, e->n_base, e->n_new);
+		e->base > 0 ? e->delta / e->base * 100 : NAN,
+		e->measured ? " of the measured span, probe cost included: its parts" : "",
+		e->n_base, e->n_new);
 	fprintf(f, "    %-16s %10s %10s %10s %7s %17s\n", "part", "base", "new", "change", "share",
 		"CI");
 	for (p = 0; p < NR_EXPLAIN_PARTS; p++) {
@@ -316,9 +322,10 @@ void explain_line(char *buf, size_t len, const struct explanation *e)
 	int p;
 	bool first = true;
 
-	n = snprintf(buf, len, "%s%s%s%s %+.1f us (%+.0f%%):", e->cmd, *e->collector ? " (" : "",
+	n = snprintf(buf, len, "%s%s%s%s %+.1f us (%+.0f%%%s):", e->cmd, *e->collector ? " (" : "",
 		     e->collector, *e->collector ? ")" : "", e->delta / 1000,
-		     e->base > 0 ? e->delta / e->base * 100 : NAN);
+		     e->base > 0 ? e->delta / e->base * 100 : NAN,
+		     e->measured ? " of the measured span" : "");
 	/* the EL2 commit first: what the series adds */
 	for (p = -1; p < NR_EXPLAIN_PARTS && n < len; p++) {
 		int k = p < 0 ? EXPLAIN_EL2 : p;
@@ -391,6 +398,8 @@ struct json_object *explain_json(const struct explanation *e, double level, stru
 	json_object_object_add(o, "base", jnum(e->base));
 	json_object_object_add(o, "new", jnum(e->new));
 	json_object_object_add(o, "delta", jnum(e->delta));
+	/* calibrated runs: the parts split the measured span (total_raw), probe cost included */
+	json_object_object_add(o, "measured_span", json_object_new_boolean(e->measured));
 	json_object_object_add(o, "change", jnum(e->base > 0 ? e->delta / e->base : NAN));
 	json_object_object_add(o, "level", jnum(level));
 	for (p = 0; p < NR_EXPLAIN_PARTS; p++) {
@@ -448,9 +457,11 @@ void explain_markdown(FILE *f, const struct explanation *e, const char *vs, doub
 	int p;
 
 	fmt_us(d, sizeof(d), e->delta);
-	fprintf(f, "**%s%s%s%s** vs base: %s %s (%+.0f%%), %d against %d runs\n\n", e->cmd,
+	fprintf(f, "**%s%s%s%s** vs base: %s %s (%+.0f%%%s), %d against %d runs\n\n", e->cmd,
 		*e->collector ? " (" : "", e->collector, *e->collector ? ")" : "", vs, d,
-		e->base > 0 ? e->delta / e->base * 100 : NAN, e->n_base, e->n_new);
+		e->base > 0 ? e->delta / e->base * 100 : NAN,
+		e->measured ? " of the measured span, probe cost included" : "", e->n_base,
+		e->n_new);
 	fprintf(f, "| part | base | new | change | share | %.0f%% CI |\n", level * 100);
 	fprintf(f, "|---|---:|---:|---:|---:|---|\n");
 	for (p = 0; p < NR_EXPLAIN_PARTS; p++) {

@@ -50,6 +50,7 @@ struct explanation {
 	double base; /* total: median over runs of the per-run p50 */
 	double new;
 	double delta;
+	bool measured; /* calibrated runs: total is total_raw, the probes' cost included */
 	struct explain_part parts[NR_EXPLAIN_PARTS];
 };
 

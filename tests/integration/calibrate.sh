@@ -10,6 +10,8 @@
 #     BPF's trampolines whole), the corrected ones agree within the bound
 #     the issue asked for (AGREE_PCT: BPF fentry, BPF kprobe and ftrace all
 #     put a MOVI at 192 ns on 6.12 under icount);
+#   - the same on itsref-v1 (make kernel), where a MOVI traps to EL2 and
+#     ftrace's EL2 events cost EL2 time inside the span;
 #   - ftrace alone is calibrated too (its own hist triggers are measured
 #     in context);
 #   - an override naming a symbol that does not exist makes the probe
@@ -49,17 +51,20 @@ check "bench null_call exits 0" grep -q 'null_call exit 0' "$OUT/vm.log"
 check "an override to a missing symbol makes cmd_send absent" \
 	grep -q '^ *cmd_send .*absent' "$OUT/out/probes.txt"
 
-python3 - "$OUT/out/r/meta.json" "$AGREE_PCT" > "$OUT/check.txt" 2>&1 <<'PY'
+agreement() {	# meta.json ops label
+python3 - "$1" "$AGREE_PCT" "$2" "$3" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 bound = float(sys.argv[2])
+ops = int(sys.argv[3])
+lab = sys.argv[4]
 m = {x['name']: x['summary'] for x in d['metrics'] if 'summary' in x}
 cal = d['sections'].get('calibration', {}).get('sources', {})
 n = 0
 def ok(cond, what):
 	global n
 	n += 1
-	print(('ok %d - ' if cond else 'not ok %d - ') % n + what)
+	print(('ok %d - ' if cond else 'not ok %d - ') % n + lab + ': ' + what)
 ok(set(cal) == {'bpf', 'ftrace'}, 'calibration section has bpf and ftrace: %s' % sorted(cal))
 for src, sfx in (('bpf', ''), ('ftrace', ':ftrace')):
 	t = m.get('cmd_latency.total.MOVI' + sfx)
@@ -70,7 +75,7 @@ for src, sfx in (('bpf', ''), ('ftrace', ':ftrace')):
 		continue
 	print('# %s: raw p50 %.0f, correction %.1f, corrected p50 %.0f' % (src, r['p50'], c, t['p50']))
 	ok(0 < c < r['p50'], '%s: 0 < correction < measured p50' % src)
-	ok(t['count'] == r['count'] == 200, '%s: 200 MOVI in both' % src)
+	ok(t['count'] == r['count'] == ops, '%s: %d MOVI in both' % (src, ops))
 	ok(abs(r['p50'] - c - t['p50']) <= 1, '%s: total p50 = total_raw p50 - correction (+-1 ns)' % src)
 tb, tf = m.get('cmd_latency.total.MOVI'), m.get('cmd_latency.total.MOVI:ftrace')
 rb, rf = m.get('cmd_latency.total_raw.MOVI'), m.get('cmd_latency.total_raw.MOVI:ftrace')
@@ -81,4 +86,19 @@ if tb and tf and rb and rf:
 	ok(raw > bound, 'raw totals disagree by more than %g%% (%.1f%%)' % (bound, raw))
 	ok(cor <= bound, 'corrected totals agree within %g%% (%.1f%%)' % (bound, cor))
 PY
+}
+agreement "$OUT/out/r/meta.json" 200 6.12 > "$OUT/check.txt" 2>&1
 cat "$OUT/check.txt"
+
+# the reference kernel v1: the send traps to EL2 (make kernel)
+if ! "$ITSPERF" vm --list-kernels 2> /dev/null | grep -q '^itsref-v1\b'; then
+	tap_skip "calibrate itsref-v1" "needs make kernel"
+	exit 0
+fi
+mkdir -p "$OUT/v1"
+"$ITSPERF" vm --kernel itsref-v1 --clock icount --out "$OUT/v1" --timeout 600 -- sh -c '
+	itsperf record -e bpf,ftrace -o /out/r -- itsperf bench affinity --ops 200 > /out/rec.log 2>&1
+	echo "record exit $?"' > "$OUT/v1.log" 2>&1
+check "itsref-v1: record exits 0" grep -q 'record exit 0' "$OUT/v1.log"
+agreement "$OUT/v1/r/meta.json" 200 itsref-v1 > "$OUT/check-v1.txt" 2>&1
+cat "$OUT/check-v1.txt"
