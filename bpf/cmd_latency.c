@@ -225,22 +225,25 @@ static int collect(struct cl_priv *p)
 	return bpf_percpu_hist_foreach(p->skel->maps.hists, on_hist, p);
 }
 
+/* what every cmd_latency metric of this collector is */
+static const struct metric_desc cmd_latency_desc = {
+	.area = "cmd_latency",
+	.unit = "ns",
+	.kind = METRIC_LATENCY,
+	.source = "bpf",
+};
+
 /*
  * The total with the calibrated probe cost taken out of every sample
  * (commands/calibrate.c), and as measured (total_raw). -1: the samples do
- * not stand for every send (ring buffer drops, sends without a wait), the
- * total stays as measured.
+ * not stand for every send (ring buffer drops), the total stays as
+ * measured.
  */
 static int emit_corrected_total(struct cl_priv *p, struct result_run *r, struct type_stats *t)
 {
 	const struct sample_vec *sv = &t->s[PART_TOTAL];
 	const struct metric_part *mp = metric_part(MF_CMD_LATENCY, "total");
-	struct metric_desc d = {
-		.area = "cmd_latency",
-		.unit = "ns",
-		.kind = METRIC_LATENCY,
-		.source = "bpf",
-	};
+	struct metric_desc d = cmd_latency_desc;
 	char name[128];
 	struct hist h;
 	uint64_t *c;
@@ -270,12 +273,7 @@ static int emit_corrected_total(struct cl_priv *p, struct result_run *r, struct 
 
 static void emit_type(struct cl_priv *p, struct result_run *r, struct type_stats *t)
 {
-	struct metric_desc d = {
-		.area = "cmd_latency",
-		.unit = "ns",
-		.kind = METRIC_LATENCY,
-		.source = "bpf",
-	};
+	struct metric_desc d = cmd_latency_desc;
 	char name[128];
 	int part;
 
