@@ -81,7 +81,7 @@ read -r chg lo hi <<< "$(overview_change v1 cmd_latency.total.MOVI)"
 check "overview: v1's MOVI p50 is about +15% (${chg:-none}%, CI ${lo:-?}..${hi:-?})" \
 	awk -v c="${chg:-nan}" -v l="${lo:-nan}" -v h="${hi:-nan}" \
 	'BEGIN { exit !(c > 10 && c < 20 && l > 5 && l <= c && c <= h) }'
-read -r chg lo hi <<< "$(overview_change v2 throughput.commands)"
+read -r chg lo hi <<< "$(overview_change v2 throughput.affinity)"
 check "overview: v2's throughput is about +8% (${chg:-none}%)" \
 	awk -v c="${chg:-nan}" 'BEGIN { exit !(c > 4 && c < 12) }'
 read -r chg lo hi <<< "$(overview_change v2 cmd_latency.total.MAPD)"
