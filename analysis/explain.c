@@ -65,31 +65,15 @@ struct side {
 	bool total_raw; /* some run's total was its total_raw */
 };
 
-static double run_p50(const struct result_data *d, const char *cmd, const char *col, int raw)
+/* p50 of cmd_latency.<part>.<cmd>[:<col>] in one run; NaN if not measured */
+static double part_p50(const struct result_data *d, const char *part, const char *cmd,
+		       const char *col)
 {
 	const struct result_metric *m;
 	char name[128];
 	size_t n;
 
-	if (metric_name(name, sizeof(name), MF_CMD_LATENCY, raw_part[raw], cmd) < 0)
-		return NAN;
-	/* a second collector's copy: the same collector's parts (EL2: hyp, plain) */
-	n = strlen(name);
-	if (*col && raw != RAW_EL2)
-		snprintf(name + n, sizeof(name) - n, ":%s", col);
-	m = result_find_metric(d, name);
-	if (!m || !m->summary.count || !isfinite(m->summary.p50))
-		return NAN;
-	return m->summary.p50;
-}
-
-static double run_total_raw(const struct result_data *d, const char *cmd, const char *col)
-{
-	const struct result_metric *m;
-	char name[128];
-	size_t n;
-
-	if (metric_name(name, sizeof(name), MF_CMD_LATENCY, "total_raw", cmd) < 0)
+	if (metric_name(name, sizeof(name), MF_CMD_LATENCY, part, cmd) < 0)
 		return NAN;
 	n = strlen(name);
 	if (*col)
@@ -98,6 +82,12 @@ static double run_total_raw(const struct result_data *d, const char *cmd, const 
 	if (!m || !m->summary.count || !isfinite(m->summary.p50))
 		return NAN;
 	return m->summary.p50;
+}
+
+static double run_p50(const struct result_data *d, const char *cmd, const char *col, int raw)
+{
+	/* a second collector's copy: the same collector's parts (EL2: hyp, plain) */
+	return part_p50(d, raw_part[raw], cmd, raw == RAW_EL2 ? "" : col);
 }
 
 static void side_load(struct side *s, const struct run_group *g, const char *cmd, const char *col)
@@ -111,8 +101,9 @@ static void side_load(struct side *s, const struct run_group *g, const char *cmd
 	for (p = 0; p < NR_EXPLAIN_PARTS; p++)
 		s->measured[p] = true;
 	for (r = 0; r < g->nr_runs; r++) {
-		double raw[NR_RAW];
 		double *row[NR_EXPLAIN_PARTS + 1];
+		double raw[NR_RAW];
+		double measured;
 		int k;
 
 		for (k = 0; k < NR_RAW; k++)
@@ -121,8 +112,9 @@ static void side_load(struct side *s, const struct run_group *g, const char *cmd
 		 * A calibrated run's total has the probes' cost taken out, its
 		 * parts do not: they add up to the measured total (total_raw).
 		 */
-		if (isfinite(run_total_raw(g->runs[r], cmd, col))) {
-			raw[RAW_TOTAL] = run_total_raw(g->runs[r], cmd, col);
+		measured = part_p50(g->runs[r], "total_raw", cmd, col);
+		if (isfinite(measured)) {
+			raw[RAW_TOTAL] = measured;
 			s->total_raw = true;
 		}
 		if (!isfinite(raw[RAW_TOTAL]))

@@ -166,7 +166,7 @@ static int sub_record(const struct cal_ctx *c, const char *name, const char *eve
  * none); -1 if absent. Medians: a tail (an interrupt inside a send) moves
  * a mean by more than the command's own time.
  */
-static double metric_mean(const char *dir, const char *metric)
+static double metric_median(const char *dir, const char *metric)
 {
 	const struct result_metric *m;
 	struct result_data *d;
@@ -189,14 +189,14 @@ static double metric_mean(const char *dir, const char *metric)
 	return v;
 }
 
-static double sub_mean(const struct cal_ctx *c, const char *name, const char *events,
-		       const char *override, const char *workload, const char *metric)
+static double sub_median(const struct cal_ctx *c, const char *name, const char *events,
+			 const char *override, const char *workload, const char *metric)
 {
 	char dir[4200];
 
 	if (sub_record(c, name, events, override, workload, dir, sizeof(dir)))
 		return -1;
-	return metric_mean(dir, metric);
+	return metric_median(dir, metric);
 }
 
 static int calibrate_source(const struct cal_ctx *c, enum cal_source x, struct cal_source_result *r)
@@ -209,14 +209,14 @@ static int calibrate_source(const struct cal_ctx *c, enum cal_source x, struct c
 	snprintf(metric, sizeof(metric), "%s%s", CAL_METRIC, sfx);
 	snprintf(null_metric, sizeof(null_metric), "%s%s", CAL_NULL_METRIC, sfx);
 	snprintf(name, sizeof(name), "%s-only", src);
-	r->only = sub_mean(c, name, ev, "", "affinity", metric);
+	r->only = sub_median(c, name, ev, "", "affinity", metric);
 	snprintf(name, sizeof(name), "%s-no-queue_alloc", src);
-	r->no_alloc = sub_mean(c, name, ev, "queue_alloc=-", "affinity", metric);
+	r->no_alloc = sub_median(c, name, ev, "queue_alloc=-", "affinity", metric);
 	snprintf(name, sizeof(name), "%s-no-cmd_wait", src);
-	r->no_wait = sub_mean(c, name, ev, "cmd_wait=-", "affinity", metric);
+	r->no_wait = sub_median(c, name, ev, "cmd_wait=-", "affinity", metric);
 	snprintf(name, sizeof(name), "%s-null", src);
-	r->outer =
-		sub_mean(c, name, ev, "cmd_send=" CAL_NULL_TARGET ",*=-", "null_call", null_metric);
+	r->outer = sub_median(c, name, ev, "cmd_send=" CAL_NULL_TARGET ",*=-", "null_call",
+			      null_metric);
 	if (r->only < 0 || r->no_alloc < 0 || r->no_wait < 0 || r->outer < 0)
 		return -1;
 	r->nested_alloc = r->only - r->no_alloc;
@@ -269,14 +269,59 @@ static int select_sources(struct cal_ctx *c, const struct session *s)
 	return c->events[CAL_BPF][0] || c->events[CAL_FTRACE][0] ? 0 : -1;
 }
 
+/*
+ * X's estimate of the command's own time, with its bare probes. BPF's
+ * with the kprobe flavour: around the empty function, a fentry/fexit pair
+ * costs 1.1 to 3.3 us more in the span than around a send on 7.2 (not on
+ * 6.12), a kprobe pair and ftrace's kprobe events do not; fentry if there
+ * are no kprobes.
+ */
+static int calibrate_bare(struct cal_ctx *c, enum cal_source x, struct cal_source_result *r)
+{
+	int err;
+
+	c->bpf_kprobe = x == CAL_BPF;
+	r->bare_mechanism = c->bpf_kprobe ? "kprobe" : "kprobe_event";
+	err = calibrate_source(c, x, r);
+	if (err && c->bpf_kprobe) {
+		warn_msg("calibrate: bpf with kprobes failed: with fentry");
+		c->bpf_kprobe = false;
+		r->bare_mechanism = "fentry";
+		err = calibrate_source(c, x, r);
+	}
+	c->bpf_kprobe = false;
+	return err;
+}
+
+/*
+ * Every collector side by side, as the real run has them (the sources'
+ * own sub-runs use their bare probes): each source's total there.
+ */
+static int measure_all(const struct cal_ctx *c, struct cal_source_result *res)
+{
+	char metric[128];
+	char dir[4200];
+	int x;
+
+	if (sub_record(c, "all", c->all, "", "affinity", dir, sizeof(dir)))
+		return -1;
+	for (x = 0; x < NR_CAL_SOURCES; x++) {
+		if (!c->events[x][0])
+			continue;
+		snprintf(metric, sizeof(metric), "%s%s", CAL_METRIC, cal_suffix[x]);
+		res[x].full = metric_median(dir, metric);
+		if (res[x].full < 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct json_object *calibrate_session(const struct session *s, uint64_t ops, const char *work_dir,
 				      struct probe_cost_correction *corr)
 {
 	struct cal_source_result res[NR_CAL_SOURCES] = { 0 };
 	struct json_object *o, *srcs;
 	struct cal_ctx c = { 0 };
-	bool others = false;
-	int err;
 	int x;
 
 	memset(corr, 0, sizeof(*corr));
@@ -288,50 +333,11 @@ struct json_object *calibrate_session(const struct session *s, uint64_t ops, con
 	}
 	if (self_exe(c.exe, sizeof(c.exe)) || mkdir_p(work_dir, 0755))
 		return NULL;
-	for (x = 0; x < NR_CAL_SOURCES; x++) {
-		if (!c.events[x][0])
-			continue;
-		/*
-		 * BPF's own estimate with the kprobe flavour: around the empty
-		 * function, a fentry/fexit pair costs 1.1 to 3.3 us more in the
-		 * span than around a send on 7.2 (not on 6.12), a kprobe pair
-		 * and ftrace's kprobe events do not. fentry if there are no
-		 * kprobes.
-		 */
-		c.bpf_kprobe = x == CAL_BPF;
-		res[x].bare_mechanism = c.bpf_kprobe ? "kprobe" : "kprobe_event";
-		err = calibrate_source(&c, x, &res[x]);
-		if (err && c.bpf_kprobe) {
-			warn_msg("calibrate: bpf with kprobes failed: with fentry");
-			c.bpf_kprobe = false;
-			res[x].bare_mechanism = "fentry";
-			err = calibrate_source(&c, x, &res[x]);
-		}
-		c.bpf_kprobe = false;
-		if (err)
+	for (x = 0; x < NR_CAL_SOURCES; x++)
+		if (c.events[x][0] && calibrate_bare(&c, x, &res[x]))
 			return NULL;
-		res[x].full = res[x].only;
-		/* ftrace's own sub-runs have no hist triggers: the real run has */
-		/* the source's own sub-runs use its bare probes: the real run does not */
-		others = true;
-	}
-	/* every collector side by side: what the others add to each source's span */
-	if (others) {
-		char dir[4200];
-
-		if (sub_record(&c, "all", c.all, "", "affinity", dir, sizeof(dir)))
-			return NULL;
-		for (x = 0; x < NR_CAL_SOURCES; x++) {
-			char metric[128];
-
-			if (!c.events[x][0])
-				continue;
-			snprintf(metric, sizeof(metric), "%s%s", CAL_METRIC, cal_suffix[x]);
-			res[x].full = metric_mean(dir, metric);
-			if (res[x].full < 0)
-				return NULL;
-		}
-	}
+	if (measure_all(&c, res))
+		return NULL;
 	o = json_object_new_object();
 	srcs = json_object_new_object();
 	for (x = 0; x < NR_CAL_SOURCES; x++) {
